@@ -1,0 +1,69 @@
+# The manifest: a JSON-safe, schema-versioned view of one scope's (a machine's
+# or a home's) artifact declarations. It is the only thing the CLI reads from
+# Nix. The input is either a module's `config.artifacts` (defaults already
+# filled in) or a plain attribute set (defaults filled in here), so both paths
+# produce the same manifest. The schema is documented in docs/manifest.md.
+{ defaults }:
+let
+  schemaVersion = 1;
+
+  mapNamed = f: attrs: builtins.mapAttrs (name: value: f name (if value == null then { } else value)) attrs;
+
+  # A generator is a derivation (built by the CLI in one batched call), a
+  # path (copied to the store) or a string naming an executable.
+  generatorOf = g:
+    if g == null then null
+    else if builtins.isAttrs g && g ? drvPath then { drvPath = g.drvPath; path = "${g}"; }
+    else { drvPath = null; path = "${g}"; };
+
+  fileOf = { runtimeDir, artifact }: name: f: {
+    inherit name;
+    path = f.path or (defaults.filePath { inherit runtimeDir artifact; file = name; });
+    owner = f.owner or defaults.file.owner;
+    group = f.group or defaults.file.group;
+    mode = f.mode or defaults.file.mode;
+    secret = f.secret or defaults.file.secret;
+  };
+
+  promptOf = name: p: {
+    inherit name;
+    description = p.description or null;
+    type = p.type or defaults.promptType;
+  };
+
+  artifactOf = { runtimeDir, defaultBackend }: name: a: {
+    inherit name;
+    description = a.description or null;
+    backend = if (a.backend or null) == null then defaultBackend else a.backend;
+    shared = a.shared or false;
+    files = mapNamed (fileOf { inherit runtimeDir; artifact = name; }) (a.files or { });
+    prompts = mapNamed promptOf (a.prompts or { });
+    generator = generatorOf (a.generator or null);
+  };
+
+  mkManifest =
+    { kind ? "machine"
+    , name
+    , publicKey ? null
+    , adminRecipients ? [ ]
+    , directory ? null
+    , runtimeDir ? "/run"
+    , default ? { }
+    , store ? { }
+    , ...
+    }:
+    let
+      defaultBackend = default.backend or defaults.backend;
+    in
+    assert builtins.elem kind [ "machine" "home" ];
+    {
+      inherit schemaVersion kind name publicKey adminRecipients defaultBackend;
+      # Absolute (usually a store path inside the flake's source); the CLI
+      # turns it into a path relative to the flake root. null: the default.
+      directory = if directory == null then null else toString directory;
+      artifacts = mapNamed (artifactOf { inherit runtimeDir defaultBackend; }) store;
+    };
+in
+{
+  inherit schemaVersion mkManifest;
+}
