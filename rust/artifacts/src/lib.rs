@@ -1,0 +1,36 @@
+//! nixos-artifacts: one interface for secrets and generated files in NixOS
+//! and Home Manager. This library holds the CLI's logic: evaluating a flake
+//! once ([`nix`]), planning ([`plan`]), asking prompts ([`prompts`]), running
+//! generators in a sandbox ([`generate`], [`sandbox`]) and storing the results
+//! with a [`backend`].
+
+pub mod backend;
+pub mod cli;
+pub mod commands;
+pub mod flake;
+pub mod generate;
+pub mod keys;
+pub mod manifest;
+pub mod nix;
+pub mod plan;
+pub mod prompts;
+pub mod sandbox;
+pub mod secret_dir;
+pub mod store;
+
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+/// Runs a parsed command line; errors are printed with their hints.
+pub fn run(cli: Cli) -> ExitCode {
+    secret_dir::install_interrupt_handler();
+    let result = match &cli.command {
+        Command::Generate(args) => commands::generate::run(&cli.flake, args),
+        Command::Check(args) => commands::check::run(&cli.flake, args),
+        Command::List(args) => commands::list::run(&cli.flake, args),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(2)
+    })
+}

@@ -1,0 +1,37 @@
+# nixos-artifacts without nixpkgs: two stand-in machines declaring the
+# announcement's two artifacts, so the CLI can be tried anywhere Nix runs:
+#
+#   cargo run -p artifacts -- --flake examples/offline generate
+#
+# `lib.mkScope` stands in for a NixOS configuration: the CLI reads only
+# `config.artifacts.manifest`. Generators are executable files of this flake
+# (the offline stand-ins for pkgs.writers.writeBash).
+{
+  description = "nixos-artifacts example that needs no nixpkgs";
+
+  outputs = { self }:
+    let
+      artifacts = import ../../lib;
+      # A throwaway host key: keys/host_ed25519 decrypts the results.
+      publicKey = builtins.readFile ./keys/host_ed25519.pub;
+      machine = name: extra: artifacts.mkScope ({
+        inherit name publicKey;
+        kind = "machine";
+        directory = ./artifacts;
+        default.backend = "agenix";
+        store.test = {
+          files.secret = { };
+          prompts.test.description = "test input";
+          generator = ./generators/test.sh;
+        };
+        store.attic = {
+          files.env = { owner = "atticd"; group = "atticd"; path = "/var/lib/attic/secrets/env"; };
+          generator = ./generators/attic.sh;
+        };
+      } // extra);
+    in
+    {
+      nixosConfigurations.alpha = machine "alpha" { };
+      nixosConfigurations.beta = machine "beta" { };
+    };
+}

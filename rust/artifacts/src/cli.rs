@@ -1,0 +1,69 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Generate, store and check the secrets and generated files that a flake's
+/// NixOS machines and Home Manager homes declare under `artifacts.store`.
+#[derive(Debug, Parser)]
+#[command(name = "artifacts", version)]
+pub struct Cli {
+    /// The flake to work on (a local path, path:… or git+file:…).
+    #[arg(long, global = true, default_value = ".", env = "ARTIFACTS_FLAKE")]
+    pub flake: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate what is missing or stale, encrypt it and store it in the flake.
+    Generate(GenerateArgs),
+    /// Exit 0 when everything is stored and current, 1 when something needs
+    /// generating (listed with the reason), 2 on errors. Runs nothing.
+    Check(SelectArgs),
+    /// Every machine's and home's artifacts with backend and status.
+    List(ListArgs),
+}
+
+/// Narrowing a command to some machines/homes and artifacts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Only this machine or home (repeatable).
+    #[arg(long = "machine", value_name = "NAME")]
+    pub machines: Vec<String>,
+    /// Only this artifact (repeatable).
+    #[arg(long = "artifact", value_name = "NAME")]
+    pub artifacts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Regenerate (rotate) the selected artifacts even if they are stored.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Answer a prompt: `ARTIFACT.PROMPT=VALUE` or `MACHINE/ARTIFACT.PROMPT=VALUE`.
+    /// The value is visible to other local users in the process list: prefer
+    /// --prompt-stdin for secrets.
+    #[arg(long = "prompt", value_name = "TARGET=VALUE")]
+    pub prompts: Vec<String>,
+    /// Answer a prompt with all of standard input, byte for byte.
+    #[arg(long = "prompt-stdin", value_name = "TARGET")]
+    pub prompt_stdin: Option<String>,
+    /// How many generators run at once (default: the number of CPUs).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Run generators without the bubblewrap sandbox.
+    #[arg(long)]
+    pub no_sandbox: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,24 @@
+# Evaluated by the CLI with ONE `nix eval` process: every machine's and every
+# home's manifest of the flake named by $ARTIFACTS_FLAKE (an environment
+# variable, so no quoting of the reference into Nix source is needed).
+# A scope whose configuration throws is reported as failed, not fatal, so the
+# others still run.
+let
+  flake = builtins.getFlake (builtins.getEnv "ARTIFACTS_FLAKE");
+  attempt = value:
+    let r = builtins.tryEval (builtins.deepSeq value value);
+    in if r.success then { manifest = r.value; } else { error = true; };
+  manifestOf = cfg: cfg.config.artifacts.manifest or null;
+  # Home Manager used as a NixOS module: home-manager.users.<user>.
+  embeddedHomes = cfg:
+    let users = (builtins.tryEval (cfg.config.home-manager.users or { })).value or { };
+    in builtins.mapAttrs (_: hm: attempt (hm.artifacts.manifest or null)) (if builtins.isAttrs users then users else { });
+in
+{
+  # Not `outPath`: an attribute set with one is printed as that string.
+  source = toString flake.outPath;
+  machines = builtins.mapAttrs
+    (_: cfg: attempt (manifestOf cfg) // { homes = embeddedHomes cfg; })
+    (flake.nixosConfigurations or { });
+  homes = builtins.mapAttrs (_: cfg: attempt (manifestOf cfg)) (flake.homeConfigurations or { });
+}

@@ -1,0 +1,79 @@
+//! Recipients: one declaration of a machine's public key serves every
+//! backend. agenix takes `ssh-ed25519` keys as they are; sops-nix needs the
+//! X25519 `age1…` form, converted here.
+
+use std::fmt;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{what} `{key}` is not a usable public key: {reason}\n  hint: use the machine's /etc/ssh/ssh_host_ed25519_key.pub (`ssh-ed25519 AAAA…`) or an `age1…` key")]
+pub struct KeyError {
+    pub what: String,
+    pub key: String,
+    pub reason: String,
+}
+
+/// A parsed recipient, kept with its original text (recorded in metadata).
+#[derive(Clone)]
+pub struct Recipient {
+    pub text: String,
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    X25519(age::x25519::Recipient),
+    Ssh(age::ssh::Recipient),
+}
+
+impl fmt::Debug for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Recipient {
+    /// Parses `age1…`, `ssh-ed25519 …` or `ssh-rsa …`; `what` names the key
+    /// in errors (e.g. "machine alpha's publicKey").
+    pub fn parse(what: &str, key: &str) -> Result<Recipient, KeyError> {
+        // `ssh-ed25519 AAAA… comment`: the comment is not part of the key,
+        // so it is dropped (changing it must not make artifacts stale).
+        let text = match key.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [kind, body, ..] if kind.starts_with("ssh-") => format!("{kind} {body}"),
+            _ => key.trim().to_string(),
+        };
+        let error = |reason: String| KeyError {
+            what: what.to_string(),
+            key: text.clone(),
+            reason,
+        };
+        let kind = if text.starts_with("age1") {
+            Kind::X25519(text.parse().map_err(|e: &str| error(e.to_string()))?)
+        } else if text.starts_with("ssh-") {
+            Kind::Ssh(text.parse().map_err(|e| error(format!("{e:?}")))?)
+        } else {
+            return Err(error("expected `age1…` or `ssh-ed25519 …`".into()));
+        };
+        Ok(Recipient { text, kind })
+    }
+
+    /// The recipient for the `age` crate (agenix).
+    pub fn age(&self) -> Box<dyn age::Recipient + Send> {
+        match &self.kind {
+            Kind::X25519(r) => Box::new(r.clone()),
+            Kind::Ssh(r) => Box::new(r.clone()),
+        }
+    }
+
+    /// The `age1…` form sops-nix decrypts with (an SSH host key converted
+    /// to X25519, as sops-nix converts the host key at activation).
+    pub fn age_x25519(&self) -> Result<String, KeyError> {
+        match &self.kind {
+            Kind::X25519(_) => Ok(self.text.clone()),
+            Kind::Ssh(_) => artifacts_sops::ssh_ed25519_to_age(&self.text).map_err(|e| KeyError {
+                what: "key".into(),
+                key: self.text.clone(),
+                reason: format!("cannot convert to an age1 recipient for sops: {e}"),
+            }),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The manifest: what the Nix side (`lib/manifest.nix`) tells the CLI about
+//! one scope's artifacts. JSON is the bridge; `docs/manifest.md` documents
+//! the schema and `tests/golden/` holds examples both sides are tested on.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The manifest schema this CLI understands.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Whether a scope is a NixOS machine or a Home Manager home. It decides the
+/// storage folder: `machines/<name>` or `homes/<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeKind {
+    Machine,
+    Home,
+}
+
+/// A machine or a home: the unit that owns artifacts and a decryption key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    pub name: String,
+}
+
+impl Scope {
+    /// The folder under the artifacts directory, e.g. `machines/alpha`.
+    pub fn folder(&self) -> String {
+        match self.kind {
+            ScopeKind::Machine => format!("machines/{}", self.name),
+            ScopeKind::Home => format!("homes/{}", self.name),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ScopeKind::Machine => write!(f, "machine {}", self.name),
+            ScopeKind::Home => write!(f, "home {}", self.name),
+        }
+    }
+}
+
+/// One scope's manifest, as built by `lib.mkManifest`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub schema_version: u64,
+    pub kind: ScopeKind,
+    pub name: String,
+    /// The key that decrypts on the target: `ssh-ed25519 …` or `age1…`.
+    pub public_key: Option<String>,
+    #[serde(default)]
+    pub admin_recipients: Vec<String>,
+    /// Absolute path of the artifacts folder as Nix sees it (inside the
+    /// flake's store copy); `None` means `artifacts/` at the flake root.
+    pub directory: Option<String>,
+    pub default_backend: String,
+    #[serde(default)]
+    pub artifacts: BTreeMap<String, Artifact>,
+}
+
+impl Manifest {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            kind: self.kind,
+            name: self.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Artifact {
+    pub name: String,
+    pub description: Option<String>,
+    pub backend: String,
+    #[serde(default)]
+    pub shared: bool,
+    #[serde(default)]
+    pub files: BTreeMap<String, File>,
+    #[serde(default)]
+    pub prompts: BTreeMap<String, Prompt>,
+    pub generator: Option<Generator>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct File {
+    pub name: String,
+    /// Where the deployed file appears on the target (same for every backend).
+    pub path: String,
+    pub owner: String,
+    pub group: String,
+    pub mode: String,
+    /// `false`: a public part, stored in plain text.
+    pub secret: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Prompt {
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: PromptKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptKind {
+    /// Not echoed, asked twice.
+    Hidden,
+    /// One line, echoed.
+    Line,
+    /// Several lines, ended by end-of-file (Ctrl-D).
+    Multiline,
+}
+
+/// A generator: an executable file, or a package with one program in `bin/`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Generator {
+    /// Set when the generator is a derivation the CLI must build first.
+    pub drv_path: Option<String>,
+    pub path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_golden_manifest_shape() {
+        let json = r#"{"adminRecipients":[],"artifacts":{"test":{"backend":"agenix","description":null,
+          "files":{"secret":{"group":"root","mode":"0400","name":"secret","owner":"root",
+          "path":"/run/artifacts/test/secret","secret":true}},"generator":{"drvPath":null,"path":"/bin/true"},
+          "name":"test","prompts":{"test":{"description":"x","name":"test","type":"hidden"}},"shared":false}},
+          "defaultBackend":"agenix","directory":null,"kind":"machine","name":"a","publicKey":null,"schemaVersion":1}"#;
+        let m: Manifest = serde_json::from_str(json).unwrap();
+        assert_eq!(m.scope().folder(), "machines/a");
+        assert_eq!(m.artifacts["test"].prompts["test"].kind, PromptKind::Hidden);
+        assert_eq!(
+            m.artifacts["test"].files["secret"].path,
+            "/run/artifacts/test/secret"
+        );
+    }
+}
