@@ -1,0 +1,233 @@
+//! Fixture flakes for end-to-end tests: a git repository in a temporary
+//! directory holding a copy of `lib/`, throwaway host keys and a flake.nix
+//! whose `nixosConfigurations` are built with `lib.mkScope` (no nixpkgs).
+//! The built `artifacts` binary runs against it with the real `nix`.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_artifacts");
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
+
+/// Helpers every fixture flake can use:
+/// - `key NAME`: the throwaway public key of NAME (alpha, beta, gamma, admin)
+/// - `gen NAME SCRIPT`: a generator derivation (an executable /bin/sh script)
+/// - `machine NAME STORE` / `machineWith NAME ATTRS`: a stand-in NixOS machine
+/// - `test`, `attic`: the announcement's two artifacts
+const PRELUDE: &str = r#"
+  lib = import ./lib;
+  key = name: builtins.readFile (./keys + "/${name}_ed25519.pub");
+  gen = name: script: builtins.derivation {
+    inherit name script;
+    system = "@SYSTEM@";
+    builder = "/bin/sh";
+    args = [ "-c" "printf '#!/bin/sh\\nset -eu\\n%s\\n' \"$script\" > $out && /bin/chmod +x $out" ];
+  };
+  machineWith = name: attrs: lib.mkScope ({ inherit name; kind = "machine"; publicKey = key name; } // attrs);
+  machine = name: store: machineWith name { inherit store; };
+  test = {
+    files.secret = { };
+    prompts.test.description = "test input";
+    generator = gen "test" ''cat "$prompts/test" > "$out/secret"'';
+  };
+  attic = {
+    files.env = { owner = "atticd"; group = "atticd"; path = "/var/lib/attic/secrets/env"; };
+    generator = gen "generate-attic" ''printf 'TOKEN=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$out/env"'';
+  };
+"#;
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    /// Set as TMPDIR for the CLI: must be empty after every run.
+    pub tmp: PathBuf,
+}
+
+impl Fixture {
+    /// A flake whose outputs are `{ <outputs> }`, written with the prelude's
+    /// helpers in scope, e.g. `nixosConfigurations.alpha = machine "alpha" { inherit test; };`.
+    pub fn new(outputs: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let fixture = Fixture { dir, tmp };
+        let root = fixture.root();
+        copy_dir(&Path::new(REPO).join("lib"), &root.join("lib"));
+        copy_dir(Path::new(KEYS), &root.join("keys"));
+        fixture.write_flake(outputs);
+        git(&root, &["init", "-q"]);
+        git(&root, &["add", "-A"]);
+        fixture
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("flake")
+    }
+
+    /// Replaces the flake's outputs (and `git add`s it).
+    pub fn write_flake(&self, outputs: &str) {
+        let system = format!("{}-linux", std::env::consts::ARCH);
+        let text = format!(
+            "{{\n  outputs = {{ self }}:\n  let{}  in {{\n{outputs}\n  }};\n}}\n",
+            PRELUDE.replace("@SYSTEM@", &system)
+        );
+        std::fs::create_dir_all(self.root()).unwrap();
+        std::fs::write(self.root().join("flake.nix"), text).unwrap();
+        if self.root().join(".git").exists() {
+            git(&self.root(), &["add", "flake.nix"]);
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--flake")
+            .arg(self.root())
+            .args(args)
+            .env("TMPDIR", &self.tmp)
+            .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+            .env_remove("ARTIFACTS_FLAKE")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().unwrap())
+    }
+
+    /// Runs with `stdin` as standard input (never a terminal).
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        Run(child.wait_with_output().unwrap())
+    }
+
+    /// A stored file, relative to the flake's artifacts folder.
+    pub fn stored(&self, relative: &str) -> PathBuf {
+        self.root().join("artifacts").join(relative)
+    }
+
+    /// Decrypts a stored age file with the reference `age` CLI and the SSH
+    /// private key `key` (as agenix does at activation).
+    pub fn age_decrypt(&self, relative: &str, key: &str) -> Vec<u8> {
+        let output = Command::new("age")
+            .args(["--decrypt", "--identity"])
+            .arg(Path::new(KEYS).join(format!("{key}_ed25519")))
+            .arg(self.stored(relative))
+            .output()
+            .expect("the reference `age` CLI is installed (apt-get install age)");
+        assert!(
+            output.status.success(),
+            "age -d {relative} with {key}'s key failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    }
+
+    /// Every regular file under the artifacts folder with its content.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        walk(&self.root().join("artifacts"), &mut files);
+        files.sort();
+        files
+    }
+
+    /// Paths left in the CLI's temporary area (must be none).
+    pub fn leftovers(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(&self.tmp)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    }
+
+    pub fn git_staged(&self) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.root())
+            .args(["diff", "--cached", "--name-only"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+pub fn key_path(name: &str) -> PathBuf {
+    Path::new(KEYS).join(format!("{name}_ed25519"))
+}
+
+pub fn public_key(name: &str) -> String {
+    std::fs::read_to_string(Path::new(KEYS).join(format!("{name}_ed25519.pub"))).unwrap()
+}
+
+/// A finished CLI run.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Both streams, for assertions on messages.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout(), self.stderr())
+    }
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code(), 0, "expected success:\n{}", self.all());
+        self
+    }
+    #[track_caller]
+    pub fn fails(self) -> Run {
+        assert_ne!(self.code(), 0, "expected failure:\n{}", self.all());
+        self
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn walk(dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(&path, files);
+        } else {
+            files.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! `artifacts generate` end to end: real nix, real age, results decrypted
+//! with the reference `age` CLI and the SSH host key, as agenix does.
+
+mod common;
+use common::Fixture;
+
+const THREE_MACHINES: &str = r#"
+    nixosConfigurations.alpha = machine "alpha" { inherit test attic; };
+    nixosConfigurations.beta = machine "beta" { inherit test attic; };
+    nixosConfigurations.gamma = machine "gamma" { inherit attic; };
+"#;
+
+#[test]
+fn prompt_answers_arrive_byte_for_byte_and_decrypt_with_the_host_key() {
+    let f = Fixture::new(THREE_MACHINES);
+    let answer = "multi\nline  ünïcödé ✓\n\n".as_bytes();
+    let run = f
+        .run_with_stdin(&["generate", "--prompt-stdin", "test.test"], answer)
+        .ok();
+    for machine in ["alpha", "beta"] {
+        let secret = f.age_decrypt(&format!("machines/{machine}/test/secret.age"), machine);
+        assert_eq!(secret, answer, "{machine}'s secret");
+    }
+    for machine in ["alpha", "beta", "gamma"] {
+        let env = f.age_decrypt(&format!("machines/{machine}/attic/env.age"), machine);
+        let env = String::from_utf8(env).unwrap();
+        assert!(env.starts_with("TOKEN=") && env.len() > 40, "{env}");
+    }
+    // Each machine's files are encrypted to that machine only.
+    let wrong = std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(common::key_path("beta"))
+        .arg(f.stored("machines/alpha/attic/env.age"))
+        .output()
+        .unwrap();
+    assert!(
+        !wrong.status.success(),
+        "beta's key must not open alpha's file"
+    );
+    assert!(
+        run.stderr().contains("Generated 5, failed 0"),
+        "{}",
+        run.stderr()
+    );
+    let staged = f.git_staged();
+    assert!(
+        staged.contains("artifacts/machines/gamma/attic/env.age"),
+        "{staged}"
+    );
+    assert!(f.leftovers().is_empty(), "{:?}", f.leftovers());
+}
+
+#[test]
+fn scoped_prompt_answers_override_unscoped_ones() {
+    let f = Fixture::new(THREE_MACHINES);
+    f.run(&[
+        "generate",
+        "--artifact",
+        "test",
+        "--prompt",
+        "test.test=everyone",
+        "--prompt",
+        "beta/test.test=only beta",
+    ])
+    .ok();
+    assert_eq!(
+        f.age_decrypt("machines/alpha/test/secret.age", "alpha"),
+        b"everyone"
+    );
+    assert_eq!(
+        f.age_decrypt("machines/beta/test/secret.age", "beta"),
+        b"only beta"
+    );
+    assert!(
+        !f.stored("machines/alpha/attic").exists(),
+        "--artifact test must not generate attic"
+    );
+}
+
+#[test]
+fn admin_recipients_can_decrypt_too() {
+    let admin = common::public_key("admin");
+    let f = Fixture::new(&format!(
+        r#"nixosConfigurations.alpha = machineWith "alpha" {{ adminRecipients = [ "{}" ]; store = {{ inherit attic; }}; }};"#,
+        admin.trim()
+    ));
+    f.run(&["generate"]).ok();
+    let by_host = f.age_decrypt("machines/alpha/attic/env.age", "alpha");
+    let by_admin = f.age_decrypt("machines/alpha/attic/env.age", "admin");
+    assert_eq!(by_host, by_admin);
+}
+
+#[test]
+fn second_run_does_nothing_and_a_deleted_file_regenerates_only_its_artifact() {
+    let f = Fixture::new(THREE_MACHINES);
+    f.run(&["generate", "--prompt", "test.test=v1"]).ok();
+    let before = f.snapshot();
+
+    let again = f.run(&["generate"]).ok();
+    assert!(
+        again.stderr().contains("Nothing to generate"),
+        "{}",
+        again.stderr()
+    );
+    assert_eq!(f.snapshot(), before);
+    f.run(&["check"]).ok();
+
+    std::fs::remove_file(f.stored("machines/beta/attic/env.age")).unwrap();
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+    assert!(
+        check.stdout().contains("beta/attic: missing env.age"),
+        "{}",
+        check.stdout()
+    );
+    assert!(!check.stdout().contains("alpha/"), "{}", check.stdout());
+
+    f.run(&["generate"]).ok();
+    let after = f.snapshot();
+    for (path, content) in &before {
+        let now = after.iter().find(|(p, _)| p == path).expect("still stored");
+        if path.ends_with("machines/beta/attic/env.age") {
+            continue;
+        }
+        assert_eq!(&now.1, content, "{} must be byte-identical", path.display());
+    }
+    assert_eq!(after.len(), before.len());
+    f.run(&["check"]).ok();
+}
+
+#[test]
+fn regenerate_rotates_only_the_selection() {
+    let f = Fixture::new(THREE_MACHINES);
+    f.run(&["generate", "--prompt", "test.test=v1"]).ok();
+    let alpha = f.age_decrypt("machines/alpha/attic/env.age", "alpha");
+    let beta = f.age_decrypt("machines/beta/attic/env.age", "beta");
+    f.run(&[
+        "generate",
+        "--regenerate",
+        "--machine",
+        "alpha",
+        "--artifact",
+        "attic",
+    ])
+    .ok();
+    assert_ne!(
+        f.age_decrypt("machines/alpha/attic/env.age", "alpha"),
+        alpha
+    );
+    assert_eq!(f.age_decrypt("machines/beta/attic/env.age", "beta"), beta);
+}
+
+#[test]
+fn generators_may_be_files_or_packages_with_one_program() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      fromFile = { files.f = { }; generator = ./gen.sh; };
+      fromPackage = {
+        files.f = { };
+        generator = builtins.derivation {
+          name = "pkg"; system = "@SYS@"; builder = "/bin/sh";
+          args = [ "-c" "/bin/mkdir -p $out/bin && printf '#!/bin/sh\\necho package:$machine:$artifact > $out/f\\n' > $out/bin/run && /bin/chmod +x $out/bin/run" ];
+        };
+      };
+    };
+"#
+        .replace("@SYS@", &format!("{}-linux", std::env::consts::ARCH))
+        .as_str(),
+    );
+    let script = f.root().join("gen.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho file:$machine:$artifact > \"$out/f\"\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&script, perms).unwrap();
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(f.root())
+        .args(["add", "gen.sh"])
+        .status()
+        .unwrap();
+    f.run(&["generate"]).ok();
+    assert_eq!(
+        f.age_decrypt("machines/alpha/fromFile/f.age", "alpha"),
+        b"file:alpha:fromFile\n"
+    );
+    assert_eq!(
+        f.age_decrypt("machines/alpha/fromPackage/f.age", "alpha"),
+        b"package:alpha:fromPackage\n"
+    );
+}
+
+#[test]
+fn homes_are_stored_under_homes() {
+    let f = Fixture::new(
+        r#"
+    homeConfigurations."alice@alpha" = lib.mkScope { kind = "home"; name = "alice@alpha"; publicKey = key "alpha"; store = { inherit attic; }; };
+"#,
+    );
+    f.run(&["generate"]).ok();
+    let env = f.age_decrypt("homes/alice@alpha/attic/env.age", "alpha");
+    assert!(env.starts_with(b"TOKEN="));
+}
