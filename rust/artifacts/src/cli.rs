@@ -23,6 +23,8 @@ pub enum Command {
     Check(SelectArgs),
     /// Every machine's and home's artifacts with backend and status.
     List(ListArgs),
+    /// Decrypt a stored file with an administrator's identity and print it.
+    Show(ShowArgs),
 }
 
 /// Narrowing a command to some machines/homes and artifacts.
@@ -66,4 +68,14 @@ pub struct ListArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// `MACHINE/ARTIFACT` (one file) or `MACHINE/ARTIFACT/FILE`.
+    pub target: String,
+    /// An age identity file or OpenSSH private key (repeatable). Default:
+    /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
+    #[arg(long = "identity", short = 'i', value_name = "PATH")]
+    pub identities: Vec<std::path::PathBuf>,
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod flake;
 pub mod generate;
+pub mod identities;
 pub mod keys;
 pub mod manifest;
 pub mod nix;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => commands::generate::run(&cli.flake, args),
         Command::Check(args) => commands::check::run(&cli.flake, args),
         Command::List(args) => commands::list::run(&cli.flake, args),
+        Command::Show(args) => commands::show::run(&cli.flake, args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

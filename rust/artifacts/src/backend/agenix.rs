@@ -2,8 +2,9 @@
 //! the machine's key (agenix decrypts with the SSH host key) and the admins.
 
 use super::Backend;
+use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
-use std::io::Write;
+use std::io::{Read, Write};
 
 pub struct Agenix;
 
@@ -35,5 +36,23 @@ impl Backend for Agenix {
             .and_then(|_| writer.finish().map(|_| ()))
             .map_err(|e| format!("cannot encrypt: {e}"))?;
         Ok(sealed)
+    }
+
+    fn open(&self, sealed: &[u8], identities: &Identities) -> Result<Vec<u8>, String> {
+        let decryptor =
+            age::Decryptor::new(sealed).map_err(|e| format!("not a valid age file: {e}"))?;
+        let mut reader = decryptor
+            .decrypt(
+                identities
+                    .keys
+                    .iter()
+                    .map(|k| k.as_ref() as &dyn age::Identity),
+            )
+            .map_err(|e| format!("cannot decrypt: {e}"))?;
+        let mut plaintext = Vec::new();
+        reader
+            .read_to_end(&mut plaintext)
+            .map_err(|e| format!("cannot decrypt (corrupt or tampered file?): {e}"))?;
+        Ok(plaintext)
     }
 }

@@ -5,6 +5,7 @@
 mod agenix;
 mod sops_nix;
 
+use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
 use crate::manifest::File;
 
@@ -18,6 +19,8 @@ pub trait Backend: Sync {
     fn check_recipients(&self, recipients: &[Recipient]) -> Result<(), KeyError>;
     /// Encrypts `plaintext` to every recipient.
     fn seal(&self, plaintext: &[u8], recipients: &[Recipient]) -> Result<Vec<u8>, String>;
+    /// Decrypts what [`Backend::seal`] stored.
+    fn open(&self, sealed: &[u8], identities: &Identities) -> Result<Vec<u8>, String>;
 }
 
 /// Every built-in backend, looked up by name.

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod generate;
 pub mod list;
+pub mod show;
 
 use crate::cli::SelectArgs;
 use crate::flake::Flake;

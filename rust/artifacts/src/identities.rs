@@ -1,0 +1,70 @@
+//! Identities that read stored artifacts back (an administrator's age key
+//! or SSH key): what `show`, dependencies and rekeying decrypt with.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Loaded identities. An SSH ed25519 key counts twice: as an SSH identity
+/// (agenix files) and converted to X25519 (sops files, whose data keys are
+/// wrapped to the converted `age1…` recipient).
+#[derive(Default)]
+pub struct Identities {
+    pub keys: Vec<Arc<dyn age::Identity + Send + Sync>>,
+}
+
+impl Identities {
+    pub fn load(paths: &[PathBuf]) -> Result<Identities, String> {
+        let mut identities = Identities::default();
+        for path in paths {
+            identities.add(path).map_err(|e| {
+                format!("cannot use identity {}: {e}\n  hint: pass an age key file (AGE-SECRET-KEY-1…) or an unencrypted OpenSSH ed25519 private key with --identity", path.display())
+            })?;
+        }
+        Ok(identities)
+    }
+
+    /// `--identity` paths, else `$SOPS_AGE_KEY_FILE` and `~/.ssh/id_ed25519`
+    /// where they exist.
+    pub fn default_paths() -> Vec<PathBuf> {
+        let mut paths = Vec::new();
+        if let Some(file) = std::env::var_os("SOPS_AGE_KEY_FILE") {
+            paths.push(PathBuf::from(file));
+        }
+        if let Some(home) = std::env::var_os("HOME") {
+            paths.push(Path::new(&home).join(".ssh/id_ed25519"));
+        }
+        paths.into_iter().filter(|p| p.is_file()).collect()
+    }
+
+    fn add(&mut self, path: &Path) -> Result<(), String> {
+        let text =
+            zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| e.to_string())?);
+        if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+            let ssh =
+                age::ssh::Identity::from_buffer(text.as_bytes(), Some(path.display().to_string()))
+                    .map_err(|e| e.to_string())?;
+            if !matches!(ssh, age::ssh::Identity::Unencrypted(_)) {
+                return Err(
+                    "passphrase-protected or unsupported SSH keys are not supported".into(),
+                );
+            }
+            self.keys.push(Arc::new(ssh));
+            // Only ed25519 keys have an X25519 form; RSA keys still work for agenix.
+            if let Ok(x25519) = artifacts_sops::ssh_ed25519_private_to_age_identity(&text) {
+                self.keys.push(Arc::new(x25519));
+            }
+            return Ok(());
+        }
+        let file = age::IdentityFile::from_buffer(text.as_bytes()).map_err(|e| e.to_string())?;
+        let keys = file.into_identities().map_err(|e| e.to_string())?;
+        if keys.is_empty() {
+            return Err("no identities in the file".into());
+        }
+        self.keys.extend(keys.into_iter().map(Arc::from));
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
