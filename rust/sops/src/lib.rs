@@ -1,1 +1,66 @@
-//! placeholder, filled in by the sops work
+//! Reading and writing [sops](https://github.com/getsops/sops) files for age
+//! recipients, byte-compatible with sops 3.x and sops-nix.
+//!
+//! # Layout: sops' binary store
+//!
+//! Every file this crate writes is what `sops encrypt --input-type binary
+//! --output-type binary` writes: a JSON object with one value and the
+//! metadata (sops indents with tabs and ends the file with a newline),
+//!
+//! ```json
+//! {
+//!     "data": "ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]",
+//!     "sops": {
+//!         "age": [{"recipient": "age1…", "enc": "-----BEGIN AGE ENCRYPTED FILE-----\n…"}],
+//!         "lastmodified": "2024-01-01T00:00:00Z",
+//!         "mac": "ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]",
+//!         "unencrypted_suffix": "_unencrypted",
+//!         "version": "3.11.0"
+//!     }
+//! }
+//! ```
+//!
+//! **Why binary:** an artifact file is opaque bytes (binary keys, non-UTF-8
+//! data, trailing newlines, empty files). The YAML/JSON/dotenv stores would
+//! parse and re-serialise it; the binary store keeps the whole file as the
+//! single value `data`, and sops-nix with `format = "binary"` writes the
+//! decrypted `data` back byte-for-byte. So every artifact round-trips
+//! exactly, with one sops file per artifact file.
+//!
+//! # Cryptography (facts from sops' source, checked against the `sops` binary)
+//!
+//! - A random 32-byte data key; `data` is AES-256-GCM encrypted with a random
+//!   32-byte nonce and the additional data `data:` (key path joined by `:`
+//!   plus a trailing `:`). Empty content is stored as `""`, unencrypted, as
+//!   sops does.
+//! - The MAC is SHA-512 of the plaintext, upper-case hex, encrypted with the
+//!   data key and the `lastmodified` timestamp (Go RFC 3339) as additional
+//!   data.
+//! - The data key is age-encrypted separately for each recipient, armored,
+//!   in `sops.age[].enc`.
+//!
+//! # Keys
+//!
+//! sops-nix decrypts with the machine's SSH host key converted to an X25519
+//! age identity, so `ssh-ed25519` recipients are converted to `age1…` (see
+//! [`ssh_ed25519_to_age`]) before encryption.
+
+#![warn(missing_docs)]
+
+mod datakey;
+mod decrypt;
+mod encrypt;
+mod error;
+mod layout;
+mod mac;
+mod recipient;
+mod ssh;
+mod timestamp;
+mod value;
+
+pub use age;
+pub use decrypt::{decrypt, recipients};
+pub use encrypt::{encrypt, SOPS_VERSION};
+pub use error::Error;
+pub use recipient::{parse_recipient, Recipient};
+pub use ssh::{ssh_ed25519_private_to_age_identity, ssh_ed25519_to_age};
