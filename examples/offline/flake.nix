@@ -14,7 +14,7 @@
       artifacts = import ../../lib;
       # A throwaway host key: keys/host_ed25519 decrypts the results.
       publicKey = builtins.readFile ./keys/host_ed25519.pub;
-      machine = name: extra: artifacts.mkScope ({
+      machine = name: overrides: artifacts.mkScope (recursiveUpdate {
         inherit name publicKey;
         kind = "machine";
         directory = ./artifacts;
@@ -28,10 +28,14 @@
           files.env = { owner = "atticd"; group = "atticd"; path = "/var/lib/attic/secrets/env"; };
           generator = ./generators/attic.sh;
         };
-      } // extra);
+      } overrides);
+      recursiveUpdate = a: b: a // builtins.mapAttrs
+        (name: value: if builtins.isAttrs value && builtins.isAttrs (a.${name} or null) then recursiveUpdate a.${name} value else value)
+        b;
     in
     {
       nixosConfigurations.alpha = machine "alpha" { };
-      nixosConfigurations.beta = machine "beta" { };
+      # beta mixes backends: attic goes through sops-nix, test stays on agenix.
+      nixosConfigurations.beta = machine "beta" { store.attic.backend = "sops-nix"; };
     };
 }
