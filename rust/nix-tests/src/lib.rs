@@ -1,1 +1,102 @@
-//! Helpers shared by the Nix-side tests live here.
+//! Helpers shared by the Nix-side tests: locating the repository and the
+//! test inputs, and running `nix-instantiate` / `nix eval` for JSON.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository's root (this crate lives in `rust/nix-tests`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// The folder of real module sources (`nixpkgs-lib`, `agenix`, `sops-nix`,
+/// `home-manager`, `flake-parts`), or `None` after printing a visible
+/// notice. Tests needing it are also `#[ignore]`d at build time (build.rs).
+pub fn test_inputs(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("ARTIFACTS_TEST_INPUTS").map(PathBuf::from) {
+        Some(dir) if dir.join("nixpkgs-lib").is_dir() => Some(dir),
+        _ => {
+            eprintln!("SKIPPED (ARTIFACTS_TEST_INPUTS unset): {test}");
+            println!("SKIPPED (ARTIFACTS_TEST_INPUTS unset): {test}");
+            None
+        }
+    }
+}
+
+/// A `nix` command that never waits on substituters (there is no network).
+pub fn nix_command(program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("NIX_CONFIG", "substituters =");
+    cmd.current_dir(repo_root());
+    cmd
+}
+
+/// Runs a command, returning stdout, or stderr as the error.
+pub fn run(mut cmd: Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// `nix-instantiate --eval --strict --json` of `file` (relative to the
+/// repository) with `args` (`--argstr`, `-A`, …), parsed.
+pub fn eval_file(file: &str, args: &[&str]) -> Value {
+    let mut cmd = nix_command("nix-instantiate");
+    cmd.args(["--eval", "--strict", "--json", file]).args(args);
+    let out = run(cmd).unwrap_or_else(|e| panic!("evaluating {file} {args:?} failed:\n{e}"));
+    serde_json::from_str(&out).expect("JSON from nix-instantiate")
+}
+
+/// One case of checks/eval evaluated with the test inputs.
+pub fn eval_case(inputs: &Path, case: &str) -> Value {
+    eval_file(
+        "rust/nix-tests/nix/cases.nix",
+        &[
+            "--argstr",
+            "inputs",
+            inputs.to_str().expect("UTF-8 path"),
+            "-A",
+            case,
+        ],
+    )
+}
+
+/// The golden manifest both sides are tested against.
+pub fn golden(name: &str) -> Value {
+    let path = repo_root().join("tests/golden").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("golden file"))
+        .expect("golden JSON")
+}
+
+/// The messages of failed assertions a case reports.
+pub fn failed(case: &Value) -> Vec<String> {
+    case["failed"]
+        .as_array()
+        .expect("failed assertions")
+        .iter()
+        .map(|m| m.as_str().expect("message").to_owned())
+        .collect()
+}
+
+/// Copies a directory tree (regular files and directories only).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create directory");
+    for entry in std::fs::read_dir(from).expect("read directory") {
+        let entry = entry.expect("directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}

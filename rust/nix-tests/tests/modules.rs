@@ -1,0 +1,240 @@
+//! The module-evaluation tier: our NixOS and Home Manager modules with the
+//! real module system and the real agenix / sops-nix modules (checks/eval).
+//! Needs ARTIFACTS_TEST_INPUTS; skipped (ignored, with the reason) otherwise.
+
+use artifacts_nix_tests::{eval_case, failed, golden, test_inputs};
+use serde_json::{json, Value};
+
+fn case(name: &str) -> Option<Value> {
+    test_inputs(name).map(|inputs| eval_case(&inputs, name))
+}
+
+macro_rules! module_test {
+    ($name:ident, $case:literal, |$v:ident| $body:block) => {
+        #[test]
+        #[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+        fn $name() {
+            let Some($v) = case($case) else { return };
+            $body
+        }
+    };
+}
+
+module_test!(
+    announcement_deploys_agenix_and_sops_nix,
+    "announcement",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+        assert_eq!(
+            v["age"],
+            json!({ "test/secret": { "file": "machines/alpha/test/secret.age", "path": "/run/artifacts/test/secret",
+                                 "owner": "root", "group": "root", "mode": "0400" } })
+        );
+        assert_eq!(
+            v["sops"],
+            json!({ "attic/env": { "sopsFile": "machines/alpha/attic/env.sops", "format": "binary",
+                               "path": "/var/lib/attic/secrets/env", "owner": "atticd", "group": "atticd", "mode": "0400" } })
+        );
+        assert_eq!(v["atticEnvironmentFile"], "/var/lib/attic/secrets/env");
+        assert_eq!(v["manifestName"], "alpha");
+    }
+);
+
+module_test!(module_manifest_matches_golden, "manifest", |v| {
+    assert_eq!(v, golden("announcement.json"));
+});
+
+module_test!(
+    missing_stored_files_name_machine_artifact_and_command,
+    "missing",
+    |v| {
+        let failed = failed(&v);
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        for (artifact, file) in [("test", "test/secret.age"), ("attic", "attic/env.sops")] {
+            let expected = format!(
+            "artifacts: machine 'alpha', artifact '{artifact}': the stored file artifacts/machines/alpha/{file} is missing. \
+             Run: nix run .#artifacts -- generate --machine alpha --artifact {artifact}"
+        );
+            assert!(failed.contains(&expected), "{expected}\nnot in {failed:?}");
+        }
+    }
+);
+
+module_test!(unset_directory_is_reported, "directoryUnset", |v| {
+    let failed = failed(&v);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0].contains("artifacts.directory is not set"),
+        "{failed:?}"
+    );
+    assert!(failed[0].contains("flakeModules.default"), "{failed:?}");
+});
+
+module_test!(
+    unknown_backend_lists_the_known_ones,
+    "unknownBackend",
+    |v| {
+        assert!(
+        failed(&v).contains(
+            &"artifacts: machine 'alpha', artifact 'test': unknown backend 'vault'. Known backends: agenix, sops-nix."
+                .to_owned()
+        ),
+        "{:?}",
+        failed(&v)
+    );
+        assert_eq!(v["age"], json!({}));
+    }
+);
+
+module_test!(agenix_alone_needs_no_sops_nix, "agenixOnly", |v| {
+    assert_eq!(failed(&v), Vec::<String>::new());
+    assert_eq!(
+        v["age"]["test/secret"]["file"],
+        "machines/alpha/test/secret.age"
+    );
+    assert_eq!(v["sops"], json!({}));
+});
+
+module_test!(
+    sops_nix_backend_without_its_module_is_reported,
+    "sopsNotImported",
+    |v| {
+        assert_eq!(
+        failed(&v),
+        vec!["artifacts: machine 'alpha' uses the sops-nix backend for 'attic', but sops-nix's module is not imported: \
+              add inputs.sops-nix.nixosModules.sops to the machine's modules."
+            .to_owned()]
+    );
+    }
+);
+
+module_test!(sops_nix_as_default_backend, "sopsDefault", |v| {
+    assert_eq!(v["age"], json!({}));
+    assert_eq!(
+        v["sops"]["test/secret"]["sopsFile"],
+        "machines/alpha/test/secret.sops"
+    );
+    assert_eq!(
+        v["sops"]["test/secret"]["path"],
+        "/run/artifacts/test/secret"
+    );
+    assert_eq!(v["sops"]["attic/env"]["owner"], "atticd");
+    // No fixture for test/secret.sops: reported like any missing file.
+    assert_eq!(failed(&v).len(), 1, "{:?}", failed(&v));
+});
+
+module_test!(home_manager_paths_use_the_runtime_directory, "home", |v| {
+    assert_eq!(failed(&v), Vec::<String>::new());
+    assert_eq!(v["kind"], "home");
+    assert_eq!(v["name"], "alice");
+    assert_eq!(
+        v["age"],
+        json!({ "test/secret": { "file": "homes/alice/test/secret.age",
+                                 "path": "${XDG_RUNTIME_DIR}/artifacts/test/secret", "mode": "0400" } })
+    );
+    assert_eq!(
+        v["sops"],
+        json!({ "attic/env": { "sopsFile": "homes/alice/attic/env.sops", "format": "binary",
+                               "path": "%r/artifacts/attic/env", "mode": "0440" } })
+    );
+});
+
+module_test!(
+    home_manager_with_uid_gets_absolute_paths,
+    "homeWithUid",
+    |v| {
+        assert_eq!(
+            v["age"]["test/secret"]["path"],
+            "/run/user/1000/artifacts/test/secret"
+        );
+        assert_eq!(
+            v["sops"]["attic/env"]["path"],
+            "/run/user/1000/artifacts/attic/env"
+        );
+    }
+);
+
+module_test!(
+    home_manager_in_nixos_is_user_at_machine,
+    "homeInNixos",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+        assert_eq!(v["name"], "alice@alpha");
+        let directory = v["directory"].as_str().unwrap();
+        assert!(
+            directory.ends_with("checks/eval/fixtures/artifacts"),
+            "{directory}"
+        );
+        assert_eq!(
+            v["age"]["test/secret"]["file"],
+            "homes/alice@alpha/test/secret.age"
+        );
+    }
+);
+
+module_test!(
+    flake_parts_module_gives_app_and_directory,
+    "flakeParts",
+    |v| {
+        let root = "/nix/store/11111111111111111111111111111111-source";
+        assert_eq!(v["app"]["type"], "app");
+        assert_eq!(
+            v["app"]["program"],
+            "/nix/store/00000000000000000000000000000000-artifacts/bin/artifacts"
+        );
+        assert_eq!(v["exportsNixosModule"], true);
+        assert_eq!(v["directory"], format!("{root}/artifacts"));
+        assert_eq!(
+            v["ageFile"],
+            format!("{root}/artifacts/machines/alpha/test/secret.age")
+        );
+    }
+);
+
+module_test!(every_option_is_documented, "optionDocs", |v| {
+    for scope in ["nixos", "home"] {
+        let options = v[scope].as_array().unwrap();
+        let names: Vec<&str> = options
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        for expected in [
+            "artifacts.name",
+            "artifacts.publicKey",
+            "artifacts.adminRecipients",
+            "artifacts.directory",
+            "artifacts.runtimeDir",
+            "artifacts.default.backend",
+            "artifacts.manifest",
+            "artifacts.store.<name>.generator",
+            "artifacts.store.<name>.backend",
+            "artifacts.store.<name>.shared",
+            "artifacts.store.<name>.description",
+            "artifacts.store.<name>.files.<name>.path",
+            "artifacts.store.<name>.files.<name>.mode",
+            "artifacts.store.<name>.files.<name>.secret",
+            "artifacts.store.<name>.prompts.<name>.description",
+            "artifacts.store.<name>.prompts.<name>.type",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{scope}: {expected} missing from {names:?}"
+            );
+        }
+        let has_owner = names.contains(&"artifacts.store.<name>.files.<name>.owner");
+        assert_eq!(
+            has_owner,
+            scope == "nixos",
+            "{scope}: owner is a NixOS-only option"
+        );
+        let undocumented: Vec<&str> = options
+            .iter()
+            .filter(|o| o["described"] != true)
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            undocumented.is_empty(),
+            "{scope}: undocumented {undocumented:?}"
+        );
+    }
+});

@@ -1,0 +1,257 @@
+//! The templates' flakes evaluate with the real flake-parts and agenix /
+//! sops-nix flakes and this repository's flake, every input pointed at a
+//! local copy (`--override-input`). nixpkgs and home-manager are replaced by
+//! stand-ins (rust/nix-tests/nix/fake-*) because there is no nixpkgs here:
+//! what these tests cover is our flake, flake-module.nix and modules as the
+//! templates wire them, not a buildable system.
+
+use artifacts_nix_tests::{copy_dir, nix_command, repo_root, run, test_inputs};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    inputs: PathBuf,
+}
+
+impl Sandbox {
+    /// Lays out local copies: our flake, the stand-in flakes, the template.
+    fn new(inputs: PathBuf, template: &str) -> Sandbox {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let root = dir.path().to_path_buf();
+        let repo = repo_root();
+
+        let ours = root.join("artifacts");
+        std::fs::create_dir_all(&ours).unwrap();
+        for file in ["flake.nix", "flake-module.nix", "Cargo.toml", "Cargo.lock"] {
+            std::fs::copy(repo.join(file), ours.join(file)).unwrap();
+        }
+        for folder in ["lib", "modules", "templates"] {
+            copy_dir(&repo.join(folder), &ours.join(folder));
+        }
+
+        let nixpkgs = root.join("nixpkgs");
+        copy_dir(&repo.join("rust/nix-tests/nix/fake-nixpkgs"), &nixpkgs);
+        copy_dir(&inputs.join("nixpkgs-lib/lib"), &nixpkgs.join("lib"));
+        std::fs::copy(
+            repo.join("lib/tests/stand-in-pkgs.nix"),
+            nixpkgs.join("stand-in-pkgs.nix"),
+        )
+        .unwrap();
+        std::fs::copy(
+            repo.join("checks/eval/nixos-base.nix"),
+            nixpkgs.join("nixos-base.nix"),
+        )
+        .unwrap();
+
+        let home_manager = root.join("home-manager");
+        copy_dir(
+            &repo.join("rust/nix-tests/nix/fake-home-manager"),
+            &home_manager,
+        );
+        std::fs::copy(
+            repo.join("checks/eval/home-base.nix"),
+            home_manager.join("home-base.nix"),
+        )
+        .unwrap();
+
+        copy_dir(
+            &repo.join("templates").join(template),
+            &root.join("template"),
+        );
+        Sandbox {
+            _dir: dir,
+            root,
+            inputs,
+        }
+    }
+
+    /// Gives the template the stored files a `generate` would have written.
+    fn with_stored(self, from: &str, to: &str) -> Sandbox {
+        copy_dir(
+            &repo_root()
+                .join("checks/eval/fixtures/artifacts")
+                .join(from),
+            &self.root.join("template/artifacts").join(to),
+        );
+        self
+    }
+
+    fn eval(&self, attr: &str, apply: &str) -> Value {
+        let local = |p: &Path| format!("path:{}", p.display());
+        let overrides = [
+            ("nixpkgs", local(&self.root.join("nixpkgs"))),
+            ("home-manager", local(&self.root.join("home-manager"))),
+            ("artifacts", local(&self.root.join("artifacts"))),
+            ("flake-parts", local(&self.inputs.join("flake-parts"))),
+            (
+                "flake-parts/nixpkgs-lib",
+                local(&self.inputs.join("nixpkgs-lib")),
+            ),
+            ("agenix", local(&self.inputs.join("agenix"))),
+            ("sops-nix", local(&self.inputs.join("sops-nix"))),
+        ];
+        let template = std::fs::read_to_string(self.root.join("template/flake.nix")).unwrap();
+        let mut cmd = nix_command("nix");
+        cmd.args([
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "eval",
+            "--json",
+            "--no-write-lock-file",
+        ]);
+        for (input, url) in &overrides {
+            let top = input.split('/').next().unwrap();
+            if template.contains(&format!("{top} = {{")) || template.contains(&format!("{top}.url"))
+            {
+                cmd.args(["--override-input", input, url]);
+            }
+        }
+        cmd.arg(format!("{}#{attr}", local(&self.root.join("template"))));
+        cmd.args(["--apply", apply]);
+        let out = run(cmd).unwrap_or_else(|e| panic!("nix eval {attr} failed:\n{e}"));
+        eprintln!("{attr}: {out}");
+        serde_json::from_str(&out).expect("JSON from nix eval")
+    }
+}
+
+const MACHINE: &str = r#"c: {
+  manifest = c.artifacts.manifest;
+  age = builtins.mapAttrs (n: s: toString s.file) (c.age.secrets or { });
+  sops = builtins.mapAttrs (n: s: toString s.sopsFile) (c.sops.secrets or { });
+  failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
+}"#;
+
+fn inputs(test: &str) -> Option<PathBuf> {
+    test_inputs(test)
+}
+
+fn failed(v: &Value) -> Vec<&str> {
+    v["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn default_template_evaluates() {
+    let Some(inputs) = inputs("default_template_evaluates") else {
+        return;
+    };
+    let sandbox = Sandbox::new(inputs, "default");
+
+    let app = sandbox.eval("apps.x86_64-linux.artifacts", "a: a");
+    assert_eq!(app["type"], "app");
+    assert!(
+        app["program"]
+            .as_str()
+            .unwrap()
+            .ends_with("-artifacts/bin/artifacts"),
+        "{app}"
+    );
+
+    // Nothing generated yet: the assertion says what to run.
+    let v = sandbox.eval("nixosConfigurations.alpha.config", MACHINE);
+    assert_eq!(v["manifest"]["name"], "alpha");
+    assert_eq!(v["manifest"]["artifacts"]["attic"]["backend"], "agenix");
+    assert!(
+        v["manifest"]["directory"]
+            .as_str()
+            .unwrap()
+            .ends_with("-source/artifacts"),
+        "{v}"
+    );
+    assert!(
+        failed(&v).contains(&"artifacts: machine 'alpha', artifact 'test': the stored file artifacts/machines/alpha/test/secret.age is missing. Run: nix run .#artifacts -- generate --machine alpha --artifact test"),
+        "{v}"
+    );
+
+    // Once stored, both files are deployed by agenix.
+    let sandbox = sandbox.with_stored("machines/alpha/test", "machines/alpha/test");
+    std::fs::copy(
+        repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),
+        {
+            std::fs::create_dir_all(sandbox.root.join("template/artifacts/machines/alpha/attic"))
+                .unwrap();
+            sandbox
+                .root
+                .join("template/artifacts/machines/alpha/attic/env.age")
+        },
+    )
+    .unwrap();
+    let v = sandbox.eval("nixosConfigurations.alpha.config", MACHINE);
+    assert_eq!(failed(&v), Vec::<&str>::new());
+    assert!(
+        v["age"]["attic/env"]
+            .as_str()
+            .unwrap()
+            .ends_with("-source/artifacts/machines/alpha/attic/env.age"),
+        "{v}"
+    );
+    assert!(
+        v["age"]["test/secret"]
+            .as_str()
+            .unwrap()
+            .ends_with("-source/artifacts/machines/alpha/test/secret.age"),
+        "{v}"
+    );
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn sops_nix_template_mixes_backends() {
+    let Some(inputs) = inputs("sops_nix_template_mixes_backends") else {
+        return;
+    };
+    let sandbox = Sandbox::new(inputs, "sops-nix").with_stored("machines/alpha", "machines/alpha");
+    let v = sandbox.eval("nixosConfigurations.alpha.config", MACHINE);
+    assert_eq!(failed(&v), Vec::<&str>::new());
+    assert_eq!(v["manifest"]["artifacts"]["attic"]["backend"], "sops-nix");
+    assert!(
+        v["age"]["test/secret"]
+            .as_str()
+            .unwrap()
+            .ends_with("/artifacts/machines/alpha/test/secret.age"),
+        "{v}"
+    );
+    assert!(
+        v["sops"]["attic/env"]
+            .as_str()
+            .unwrap()
+            .ends_with("/artifacts/machines/alpha/attic/env.sops"),
+        "{v}"
+    );
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn home_manager_template_evaluates() {
+    let Some(inputs) = inputs("home_manager_template_evaluates") else {
+        return;
+    };
+    let sandbox = Sandbox::new(inputs, "home-manager");
+    let v = sandbox.eval("homeConfigurations.alice.config", MACHINE);
+    assert_eq!(v["manifest"]["kind"], "home");
+    assert_eq!(v["manifest"]["name"], "alice");
+    assert_eq!(
+        v["manifest"]["artifacts"]["api-token"]["prompts"]["token"]["type"],
+        "line"
+    );
+    assert!(
+        v["age"]["api-token/token"]
+            .as_str()
+            .unwrap()
+            .ends_with("/artifacts/homes/alice/api-token/token.age"),
+        "{v}"
+    );
+    assert!(
+        failed(&v)
+            .iter()
+            .any(|m| m.contains("generate --home alice --artifact api-token")),
+        "{v}"
+    );
+}
