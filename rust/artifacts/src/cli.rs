@@ -30,8 +30,8 @@ pub enum Command {
 /// Narrowing a command to some machines/homes and artifacts.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectArgs {
-    /// Only this machine or home (repeatable).
-    #[arg(long = "machine", value_name = "NAME")]
+    /// Only this machine or home (repeatable; `--home` is the same flag).
+    #[arg(long = "machine", visible_alias = "home", value_name = "NAME")]
     pub machines: Vec<String>,
     /// Only this artifact (repeatable).
     #[arg(long = "artifact", value_name = "NAME")]

@@ -61,9 +61,13 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 
     let results = run_parallel(&todo, &programs, &answers, &sandbox, jobs);
     let mut written = Vec::new();
+    let mut generated = 0;
     for ((_, node), result) in todo.iter().zip(results) {
         match result {
-            Ok(paths) => written.extend(paths),
+            Ok(paths) => {
+                generated += 1;
+                written.extend(paths);
+            }
             Err(message) => {
                 failures += 1;
                 eprintln!(
@@ -76,7 +80,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     match store::git_add(&flake.root, &written) {
         Ok(true) => {}
         Ok(false) => eprintln!(
-            "note: {} is not a git repository; nothing was `git add`ed",
+            "note: {} is not in a git repository; nothing was `git add`ed",
             flake.root.display()
         ),
         Err(e) => {
@@ -84,7 +88,6 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             eprintln!("error: {e}");
         }
     }
-    let generated = todo.len() - (failures - plan.problems.len()).min(todo.len());
     eprintln!("Generated {generated}, failed {failures}, already up to date {up_to_date}.");
     Ok(exit(failures))
 }
