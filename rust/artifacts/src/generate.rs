@@ -87,8 +87,9 @@ pub fn run(
         .wait()
         .map_err(|e| format!("generator did not finish: {e}"))?;
     if !status.success() {
-        let mut log = String::from_utf8_lossy(&stderr).into_owned();
-        log.push_str(&String::from_utf8_lossy(&stdout));
+        let mut log = stderr;
+        log.extend_from_slice(&stdout);
+        let log = redact(&log, answers);
         return Err(format!(
             "the generator failed ({status}){}\n  hint: fix the generator; nothing was stored and earlier files are unchanged",
             tail(&log)
@@ -128,6 +129,27 @@ fn read_outputs(node: &Node, out: &Path) -> Result<Generated, String> {
         files.insert(name.to_string(), Zeroizing::new(content));
     }
     Ok(files)
+}
+
+/// The generator's output with every prompt answer replaced by a
+/// placeholder: the output is shown on failure, the answers never are.
+fn redact(log: &[u8], answers: &BTreeMap<String, Answer>) -> String {
+    let mut log = log.to_vec();
+    for (name, answer) in answers {
+        // Trailing newlines of multi-line answers rarely appear as such.
+        let needle = answer.trim_ascii_end();
+        if needle.is_empty() {
+            continue;
+        }
+        let placeholder = format!("<prompt {name}>").into_bytes();
+        let mut at = 0;
+        while let Some(found) = log[at..].windows(needle.len()).position(|w| w == needle) {
+            let start = at + found;
+            log.splice(start..start + needle.len(), placeholder.iter().copied());
+            at = start + placeholder.len();
+        }
+    }
+    String::from_utf8_lossy(&log).into_owned()
 }
 
 fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {

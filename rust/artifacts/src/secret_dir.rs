@@ -58,9 +58,10 @@ impl SecretDir {
         if interrupted() {
             return Err(std::io::Error::other("interrupted"));
         }
-        // tempfile creates directories with mode 0700.
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
             .prefix("artifacts-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(base())?;
         dirs.push(dir.path().to_path_buf());
         Ok(SecretDir { dir: Some(dir) })
