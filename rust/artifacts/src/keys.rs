@@ -49,7 +49,7 @@ impl Recipient {
         let kind = if text.starts_with("age1") {
             Kind::X25519(text.parse().map_err(|e: &str| error(e.to_string()))?)
         } else if text.starts_with("ssh-") {
-            Kind::Ssh(text.parse().map_err(|e| error(format!("{e:?}")))?)
+            Kind::Ssh(text.parse().map_err(|e| error(ssh_reason(e)))?)
         } else {
             return Err(error("expected `age1…` or `ssh-ed25519 …`".into()));
         };
@@ -75,5 +75,16 @@ impl Recipient {
                 reason: format!("cannot convert to an age1 recipient for sops: {e}"),
             }),
         }
+    }
+}
+
+fn ssh_reason(e: age::ssh::ParseRecipientKeyError) -> String {
+    use age::ssh::ParseRecipientKeyError as E;
+    match e {
+        E::Ignore => "this SSH key type cannot be used by age".into(),
+        E::Invalid(why) => format!("the key data is malformed ({why})"),
+        E::RsaModulusTooLarge | E::RsaModulusTooSmall => "the RSA key size is not supported".into(),
+        E::Unsupported(kind) => format!("SSH key type {kind} is not supported"),
+        _ => "not a usable SSH public key".into(),
     }
 }

@@ -16,6 +16,9 @@ pub const SCHEMA_VERSION: u64 = 1;
 pub enum ScopeKind {
     Machine,
     Home,
+    /// Not in manifests: the one scope of shared artifacts, stored once for
+    /// every machine and home that declares them.
+    Shared,
 }
 
 /// A machine or a home: the unit that owns artifacts and a decryption key.
@@ -26,11 +29,19 @@ pub struct Scope {
 }
 
 impl Scope {
+    pub fn shared() -> Scope {
+        Scope {
+            kind: ScopeKind::Shared,
+            name: "shared".into(),
+        }
+    }
+
     /// The folder under the artifacts directory, e.g. `machines/alpha`.
     pub fn folder(&self) -> String {
         match self.kind {
             ScopeKind::Machine => format!("machines/{}", self.name),
             ScopeKind::Home => format!("homes/{}", self.name),
+            ScopeKind::Shared => "shared".into(),
         }
     }
 }
@@ -40,6 +51,7 @@ impl fmt::Display for Scope {
         match self.kind {
             ScopeKind::Machine => write!(f, "machine {}", self.name),
             ScopeKind::Home => write!(f, "home {}", self.name),
+            ScopeKind::Shared => f.write_str("shared"),
         }
     }
 }

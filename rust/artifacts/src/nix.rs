@@ -37,6 +37,8 @@ pub struct Evaluation {
 
 #[derive(Debug)]
 pub struct ScopeFailure {
+    /// The configuration's attribute name, e.g. `alpha`.
+    pub name: String,
     /// e.g. `nixosConfigurations.alpha`
     pub attribute: String,
     pub reason: String,
@@ -98,20 +100,26 @@ pub fn evaluate(flake: &str) -> Result<Evaluation, NixError> {
     };
     for (name, machine) in raw.machines {
         let attribute = format!("nixosConfigurations.{name}");
-        collect(&mut evaluation, &attribute, machine.scope);
+        collect(&mut evaluation, &name, &attribute, machine.scope);
         for (user, home) in machine.homes {
             let attribute = format!("{attribute}.config.home-manager.users.{user}");
-            collect(&mut evaluation, &attribute, home);
+            collect(&mut evaluation, &format!("{user}@{name}"), &attribute, home);
         }
     }
     for (name, home) in raw.homes {
-        collect(&mut evaluation, &format!("homeConfigurations.{name}"), home);
+        collect(
+            &mut evaluation,
+            &name,
+            &format!("homeConfigurations.{name}"),
+            home,
+        );
     }
     Ok(evaluation)
 }
 
-fn collect(evaluation: &mut Evaluation, attribute: &str, raw: RawScope) {
+fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawScope) {
     let fail = |reason: String| ScopeFailure {
+        name: name.to_string(),
         attribute: attribute.to_string(),
         reason,
     };

@@ -9,8 +9,9 @@ use crate::manifest::{Artifact, Scope};
 use crate::nix::Evaluation;
 use crate::store::Meta;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why a node needs generating, or that it does not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,16 +117,21 @@ impl Plan {
             nodes: Vec::new(),
             problems: Vec::new(),
         };
-        for failure in &evaluation.failures {
+        for failure in evaluation
+            .failures
+            .iter()
+            .filter(|f| selection.includes_scope(&f.name))
+        {
             plan.problems.push(Problem {
-                scope: failure.attribute.clone(),
+                scope: format!("{} ({})", failure.name, failure.attribute),
                 artifact: None,
                 message: format!(
-                    "{}\n  hint: see why with `nix eval {}#{}.config.artifacts.manifest --show-trace`",
+                    "{}\n  hint: see why with `nix --extra-experimental-features 'nix-command flakes' eval '{}#{}.config.artifacts.manifest' --show-trace`",
                     failure.reason, flake.reference, failure.attribute
                 ),
             });
         }
+        let mut shared = SharedGroups::default();
         for manifest in &evaluation.scopes {
             if !selection.includes_scope(&manifest.name) {
                 continue;
@@ -146,7 +152,7 @@ impl Plan {
             }
             let base =
                 match flake.artifacts_dir(&evaluation.out_path, manifest.directory.as_deref()) {
-                    Ok(dir) => dir.join(scope.folder()),
+                    Ok(dir) => dir,
                     Err(message) => {
                         plan.problems.push(problem(None, message));
                         continue;
@@ -162,37 +168,110 @@ impl Plan {
                 }
             };
             for artifact in selected {
-                let Some(backend) = backend::find(&artifact.backend) else {
-                    plan.problems.push(problem(
-                        Some(&artifact.name),
-                        format!(
-                            "unknown backend `{}` (known: {})\n  hint: set artifacts.store.{}.backend or artifacts.default.backend to a known backend",
-                            artifact.backend,
-                            backend::known_names(),
-                            artifact.name
-                        ),
-                    ));
-                    continue;
-                };
-                if let Err(e) = backend.check_recipients(&recipients) {
-                    plan.problems
-                        .push(problem(Some(&artifact.name), e.to_string()));
+                if artifact.shared {
+                    if let Err(message) = shared.add(&scope, artifact, &base, &recipients) {
+                        plan.problems.push(problem(Some(&artifact.name), message));
+                    }
                     continue;
                 }
-                let mut node = Node {
-                    scope: scope.clone(),
-                    artifact: artifact.clone(),
-                    backend,
-                    recipients: recipients.clone(),
-                    dir: base.join(&artifact.name),
-                    status: Status::UpToDate,
-                    depends_on: Vec::new(),
-                };
-                node.status = status_of(&node);
-                plan.nodes.push(node);
+                let dir = base.join(scope.folder()).join(&artifact.name);
+                match Node::new(scope.clone(), artifact, recipients.clone(), dir) {
+                    Ok(node) => plan.nodes.push(node),
+                    Err(message) => plan.problems.push(problem(Some(&artifact.name), message)),
+                }
+            }
+        }
+        for (artifact, dir, recipients) in shared.groups.into_values() {
+            match Node::new(Scope::shared(), &artifact, recipients, dir) {
+                Ok(node) => plan.nodes.push(node),
+                Err(message) => plan.problems.push(Problem {
+                    scope: Scope::shared().to_string(),
+                    artifact: Some(artifact.name.clone()),
+                    message,
+                }),
             }
         }
         plan
+    }
+}
+
+impl Node {
+    /// A node with its backend checked and its status read from disk.
+    fn new(
+        scope: Scope,
+        artifact: &Artifact,
+        recipients: Vec<Recipient>,
+        dir: PathBuf,
+    ) -> Result<Node, String> {
+        let backend = backend::find(&artifact.backend).ok_or_else(|| {
+            format!(
+                "unknown backend `{}` (known: {})\n  hint: set artifacts.store.{}.backend or artifacts.default.backend to a known backend",
+                artifact.backend,
+                backend::known_names(),
+                artifact.name
+            )
+        })?;
+        backend
+            .check_recipients(&recipients)
+            .map_err(|e| e.to_string())?;
+        let mut node = Node {
+            scope,
+            artifact: artifact.clone(),
+            backend,
+            recipients,
+            dir,
+            status: Status::UpToDate,
+            depends_on: Vec::new(),
+        };
+        node.status = status_of(&node);
+        Ok(node)
+    }
+}
+
+/// Shared artifacts: one node per name for every scope declaring it,
+/// encrypted to all of their keys. Declarations must agree.
+#[derive(Default)]
+struct SharedGroups {
+    /// name → (declaration, stored folder, recipients)
+    groups: BTreeMap<String, (Artifact, PathBuf, Vec<Recipient>)>,
+    /// name → the scope whose declaration is kept, for error messages.
+    first: BTreeMap<String, Scope>,
+}
+
+impl SharedGroups {
+    fn add(
+        &mut self,
+        scope: &Scope,
+        artifact: &Artifact,
+        base: &Path,
+        recipients: &[Recipient],
+    ) -> Result<(), String> {
+        let Some((kept, _, all)) = self.groups.get_mut(&artifact.name) else {
+            let dir = base.join(Scope::shared().folder()).join(&artifact.name);
+            self.groups.insert(
+                artifact.name.clone(),
+                (artifact.clone(), dir, recipients.to_vec()),
+            );
+            self.first.insert(artifact.name.clone(), scope.clone());
+            return Ok(());
+        };
+        let same = kept.backend == artifact.backend
+            && kept.files.keys().eq(artifact.files.keys())
+            && kept.prompts.keys().eq(artifact.prompts.keys())
+            && kept.generator.as_ref().map(|g| &g.path)
+                == artifact.generator.as_ref().map(|g| &g.path);
+        if !same {
+            return Err(format!(
+                "the shared artifact is declared differently here than on {} (backend, files, prompts or generator differ)\n  hint: declare shared artifacts identically everywhere, e.g. in one module imported by every machine",
+                self.first[&artifact.name]
+            ));
+        }
+        for r in recipients {
+            if !all.iter().any(|have| have.text == r.text) {
+                all.push(r.clone());
+            }
+        }
+        Ok(())
     }
 }
 

@@ -205,3 +205,47 @@ fn homes_are_stored_under_homes() {
     let env = f.age_decrypt("homes/alice@alpha/attic/env.age", "alpha");
     assert!(env.starts_with(b"TOKEN="));
 }
+
+#[test]
+fn shared_artifacts_are_one_copy_encrypted_to_every_declaring_machine() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" { cluster = attic // { shared = true; }; };
+    nixosConfigurations.beta = machine "beta" { cluster = attic // { shared = true; }; };
+    nixosConfigurations.gamma = machine "gamma" { inherit attic; };
+"#,
+    );
+    let run = f.run(&["generate"]).ok();
+    assert!(
+        run.stderr().contains("shared/cluster: generating"),
+        "{}",
+        run.stderr()
+    );
+    let by_alpha = f.age_decrypt("shared/cluster/env.age", "alpha");
+    assert_eq!(f.age_decrypt("shared/cluster/env.age", "beta"), by_alpha);
+    assert!(!f.stored("machines/alpha/cluster").exists());
+    let by_gamma = std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(common::key_path("gamma"))
+        .arg(f.stored("shared/cluster/env.age"))
+        .output()
+        .unwrap();
+    assert!(!by_gamma.status.success(), "gamma does not declare it");
+    f.run(&["check"]).ok();
+}
+
+#[test]
+fn shared_artifacts_declared_differently_are_an_error() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" { cluster = attic // { shared = true; }; };
+    nixosConfigurations.beta = machine "beta" { cluster = attic // { shared = true; backend = "sops-nix"; }; };
+"#,
+    );
+    let run = f.run(&["generate"]).fails();
+    assert!(
+        run.stderr().contains("machine beta, artifact cluster: the shared artifact is declared differently here than on machine alpha"),
+        "{}",
+        run.stderr()
+    );
+}
