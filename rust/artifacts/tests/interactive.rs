@@ -38,7 +38,11 @@ impl Terminal {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Terminal { child, screen, seen: 0 }
+        Terminal {
+            child,
+            screen,
+            seen: 0,
+        }
     }
 
     /// Waits until `text` appears after what was already answered.
@@ -51,7 +55,11 @@ impl Terminal {
                 self.seen += tail[..at + text.len()].len();
                 return;
             }
-            assert!(Instant::now() < deadline, "waited for {text:?}; screen:\n{}", String::from_utf8_lossy(&screen));
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; screen:\n{}",
+                String::from_utf8_lossy(&screen)
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -105,7 +113,10 @@ fn every_prompt_type_is_asked_up_front_on_the_terminal() {
     t.expect("alpha/login: generating");
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
-    assert!(!screen.contains("hunter2-secret"), "hidden answers are not echoed:\n{screen}");
+    assert!(
+        !screen.contains("hunter2-secret"),
+        "hidden answers are not echoed:\n{screen}"
+    );
     let stored = f.age_decrypt("machines/alpha/login/all.age", "alpha");
     // line: no newline kept; multiline: exactly what was typed; hidden: no newline.
     assert_eq!(
