@@ -84,6 +84,29 @@ impl Given {
         Ok(())
     }
 
+    /// Answers that match no prompt being asked: most likely a typo.
+    pub fn unused(&self, nodes: &[(usize, &Node)]) -> Vec<String> {
+        self.values
+            .iter()
+            .filter(|(target, _)| {
+                !nodes.iter().any(|(_, node)| {
+                    node.artifact
+                        .prompts
+                        .keys()
+                        .any(|p| target.matches(node, p).is_some())
+                })
+            })
+            .map(|(t, _)| {
+                let scope = t
+                    .scope
+                    .as_ref()
+                    .map(|s| format!("{s}/"))
+                    .unwrap_or_default();
+                format!("{scope}{}.{}", t.artifact, t.prompt)
+            })
+            .collect()
+    }
+
     fn find(&self, node: &Node, prompt: &str) -> Option<&Answer> {
         self.values
             .iter()

@@ -249,3 +249,24 @@ fn shared_artifacts_declared_differently_are_an_error() {
         run.stderr()
     );
 }
+
+#[test]
+fn an_answer_for_no_prompt_is_warned_about() {
+    let f = Fixture::new(r#"nixosConfigurations.alpha = machine "alpha" { inherit test; };"#);
+    let run = f
+        .run(&[
+            "generate",
+            "--prompt",
+            "test.test=ok",
+            "--prompt",
+            "tset.test=typo",
+        ])
+        .ok();
+    assert!(
+        run.stderr()
+            .contains("warning: the answer for tset.test matches no prompt"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("typo"), "answers are never echoed");
+}

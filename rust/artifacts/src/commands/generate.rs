@@ -38,6 +38,9 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     if let Some(target) = &args.prompt_stdin {
         given.add_stdin(target).map_err(anyhow::Error::msg)?;
     }
+    for target in given.unused(&todo) {
+        eprintln!("warning: the answer for {target} matches no prompt being asked (`artifacts list` shows what needs generating)");
+    }
     let answers = match prompts::collect(&todo, &given) {
         Ok(answers) => answers,
         Err(errors) => {
