@@ -1,6 +1,6 @@
 //! The plan: a graph of (scope, artifact) nodes with what each needs.
-//! Nodes carry dependency edges from the start; the edges arrive with
-//! shared artifacts and dependencies.
+//! Nodes carry dependency edges from the start (empty until artifact
+//! dependencies arrive); shared artifacts are one node for all scopes.
 
 use crate::backend::{self, Backend};
 use crate::flake::Flake;

@@ -270,3 +270,25 @@ fn an_answer_for_no_prompt_is_warned_about() {
     );
     assert!(!run.stderr().contains("typo"), "answers are never echoed");
 }
+
+#[test]
+fn changed_recipients_make_an_artifact_stale() {
+    let f = Fixture::new(r#"nixosConfigurations.alpha = machine "alpha" { inherit attic; };"#);
+    f.run(&["generate"]).ok();
+    f.write_flake(&format!(
+        r#"nixosConfigurations.alpha = machineWith "alpha" {{ adminRecipients = [ "{}" ]; store = {{ inherit attic; }}; }};"#,
+        common::public_key("admin").trim()
+    ));
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+    assert!(
+        check
+            .stdout()
+            .contains("alpha/attic: stale: the recipients changed"),
+        "{}",
+        check.stdout()
+    );
+    f.run(&["generate"]).ok();
+    f.age_decrypt("machines/alpha/attic/env.age", "admin");
+    f.run(&["check"]).ok();
+}
