@@ -292,3 +292,22 @@ fn changed_recipients_make_an_artifact_stale() {
     f.age_decrypt("machines/alpha/attic/env.age", "admin");
     f.run(&["check"]).ok();
 }
+
+#[test]
+fn generators_run_in_parallel() {
+    // Two generators that each wait for the other to have started: they can
+    // only both succeed when --jobs 2 runs them at the same time.
+    let meet = tempfile::tempdir().unwrap();
+    let meet = meet.path().display();
+    let f = Fixture::new(&format!(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {{
+      a = {{ files.f = {{ }}; generator = gen "a" ''touch {meet}/a; for i in $(seq 200); do [ -e {meet}/b ] && break; sleep 0.05; done; cp {meet}/b "$out/f"''; }};
+      b = {{ files.f = {{ }}; generator = gen "b" ''touch {meet}/b; for i in $(seq 200); do [ -e {meet}/a ] && break; sleep 0.05; done; cp {meet}/a "$out/f"''; }};
+    }};
+"#
+    ));
+    f.run(&["generate", "--jobs", "2", "--no-sandbox"]).ok();
+    assert_eq!(f.age_decrypt("machines/alpha/a/f.age", "alpha"), b"");
+    assert_eq!(f.age_decrypt("machines/alpha/b/f.age", "alpha"), b"");
+}
