@@ -311,3 +311,36 @@ fn generators_run_in_parallel() {
     assert_eq!(f.age_decrypt("machines/alpha/a/f.age", "alpha"), b"");
     assert_eq!(f.age_decrypt("machines/alpha/b/f.age", "alpha"), b"");
 }
+
+#[test]
+fn homes_inside_a_machine_are_found_through_home_manager_users() {
+    // Home Manager as a NixOS module: the CLI reads
+    // nixosConfigurations.<m>.config.home-manager.users.<u>.artifacts.manifest.
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = let m = machine "alpha" { inherit attic; }; in {
+      config = m.config // {
+        home-manager.users.alice = (lib.mkScope { kind = "home"; name = "alice@alpha"; publicKey = key "beta"; store = { inherit test; }; }).config;
+      };
+    };
+"#,
+    );
+    f.run(&["generate", "--prompt", "alice@alpha/test.test=hers"])
+        .ok();
+    assert_eq!(
+        f.age_decrypt("homes/alice@alpha/test/secret.age", "beta"),
+        b"hers"
+    );
+    assert!(f
+        .age_decrypt("machines/alpha/attic/env.age", "alpha")
+        .starts_with(b"TOKEN="));
+    let list = f.run(&["list", "--json"]).ok();
+    let rows: serde_json::Value = serde_json::from_str(&list.stdout()).unwrap();
+    let scopes: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["scope"]["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(scopes, ["machine", "home"]);
+}
