@@ -11,8 +11,10 @@ let
   manifestOf = cfg: cfg.config.artifacts.manifest or null;
   # Home Manager used as a NixOS module: home-manager.users.<user>.
   embeddedHomes = cfg:
-    let users = (builtins.tryEval (cfg.config.home-manager.users or { })).value or { };
-    in builtins.mapAttrs (_: hm: attempt (hm.artifacts.manifest or null)) (if builtins.isAttrs users then users else { });
+    let users = builtins.tryEval (cfg.config.home-manager.users or { });
+    in if users.success && builtins.isAttrs users.value
+    then builtins.mapAttrs (_: hm: attempt (hm.artifacts.manifest or null)) users.value
+    else { };
 in
 {
   # Not `outPath`: an attribute set with one is printed as that string.

@@ -20,6 +20,9 @@ pub struct Flake {
     /// What Nix copies as the flake's source (`outPath`): the git work
     /// tree's top for a flake in a git repository, else `root`.
     pub source_root: PathBuf,
+    /// Whether the flake is in a git work tree (then stored files are
+    /// `git add`ed, since Nix sees only tracked files).
+    pub in_git: bool,
 }
 
 impl Flake {
@@ -50,6 +53,7 @@ impl Flake {
         } else {
             git_toplevel(&root)
         };
+        let in_git = git_top.is_some();
         let (reference, source_root) = match git_top {
             Some(top) => {
                 let sub = root
@@ -68,6 +72,7 @@ impl Flake {
             reference,
             root,
             source_root,
+            in_git,
         })
     }
 

@@ -46,23 +46,11 @@ fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
 
-/// `git add`s `paths` when `root` is in a git work tree, so the flake (which
-/// only sees tracked files) finds them. Returns false outside git.
-pub fn git_add(root: &Path, paths: &[PathBuf]) -> Result<bool, String> {
+/// `git add`s `paths` in one call, so the flake (which only sees tracked
+/// files) finds them.
+pub fn git_add(root: &Path, paths: &[PathBuf]) -> Result<(), String> {
     if paths.is_empty() {
-        return Ok(true);
-    }
-    let inside = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !inside {
-        return Ok(false);
+        return Ok(());
     }
     let output = Command::new("git")
         .arg("-C")
@@ -78,5 +66,5 @@ pub fn git_add(root: &Path, paths: &[PathBuf]) -> Result<bool, String> {
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    Ok(true)
+    Ok(())
 }

@@ -344,3 +344,19 @@ fn homes_inside_a_machine_are_found_through_home_manager_users() {
         .collect();
     assert_eq!(scopes, ["machine", "home"]);
 }
+
+#[test]
+fn a_flake_outside_git_works_without_git_add() {
+    let f = Fixture::new(r#"nixosConfigurations.alpha = machine "alpha" { inherit attic; };"#);
+    std::fs::remove_dir_all(f.root().join(".git")).unwrap();
+    let run = f.run(&["generate"]).ok();
+    assert!(
+        run.stderr().contains("is not in a git repository"),
+        "{}",
+        run.stderr()
+    );
+    assert!(f
+        .age_decrypt("machines/alpha/attic/env.age", "alpha")
+        .starts_with(b"TOKEN="));
+    f.run(&["check"]).ok();
+}

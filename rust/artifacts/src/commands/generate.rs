@@ -80,16 +80,14 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    match store::git_add(&flake.root, &written) {
-        Ok(true) => {}
-        Ok(false) => eprintln!(
+    if !flake.in_git {
+        eprintln!(
             "note: {} is not in a git repository; nothing was `git add`ed",
             flake.root.display()
-        ),
-        Err(e) => {
-            failures += 1;
-            eprintln!("error: {e}");
-        }
+        );
+    } else if let Err(e) = store::git_add(&flake.root, &written) {
+        failures += 1;
+        eprintln!("error: {e}");
     }
     eprintln!("Generated {generated}, failed {failures}, already up to date {up_to_date}.");
     Ok(exit(failures))
