@@ -100,3 +100,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Copies what a user's flake sees of this project (our flake.nix and what
+/// it imports) to `to`, for use as a local `artifacts` flake input.
+pub fn copy_our_flake(to: &Path) {
+    let repo = repo_root();
+    std::fs::create_dir_all(to).unwrap();
+    for file in ["flake.nix", "flake-module.nix", "Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(repo.join(file), to.join(file)).unwrap();
+    }
+    for folder in ["lib", "modules", "templates"] {
+        copy_dir(&repo.join(folder), &to.join(folder));
+    }
+}

@@ -11,7 +11,7 @@
 //! calls `builtins.getFlake`, which takes no `--override-input`, so the test
 //! writes the template's lock file first (`nix flake lock --override-input`).
 
-use artifacts_nix_tests::{copy_dir, nix_command, repo_root, run, test_inputs};
+use artifacts_nix_tests::{copy_dir, copy_our_flake, nix_command, repo_root, run, test_inputs};
 use artifacts_sops::age::secrecy::ExposeSecret;
 use serde_json::Value;
 use std::io::Write;
@@ -105,13 +105,7 @@ impl TemplateFlake {
         std::fs::create_dir(root.join("tmp")).unwrap();
 
         let ours = root.join("artifacts");
-        std::fs::create_dir_all(&ours).unwrap();
-        for file in ["flake.nix", "flake-module.nix", "Cargo.toml", "Cargo.lock"] {
-            std::fs::copy(repo.join(file), ours.join(file)).unwrap();
-        }
-        for folder in ["lib", "modules", "templates"] {
-            copy_dir(&repo.join(folder), &ours.join(folder));
-        }
+        copy_our_flake(&ours);
 
         let nixpkgs = root.join("nixpkgs");
         copy_dir(&repo.join("rust/nix-tests/nix/buildable-nixpkgs"), &nixpkgs);

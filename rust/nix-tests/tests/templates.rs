@@ -5,7 +5,7 @@
 //! what these tests cover is our flake, flake-module.nix and modules as the
 //! templates wire them, not a buildable system.
 
-use artifacts_nix_tests::{copy_dir, nix_command, repo_root, run, test_inputs};
+use artifacts_nix_tests::{copy_dir, copy_our_flake, nix_command, repo_root, run, test_inputs};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -23,13 +23,7 @@ impl Sandbox {
         let repo = repo_root();
 
         let ours = root.join("artifacts");
-        std::fs::create_dir_all(&ours).unwrap();
-        for file in ["flake.nix", "flake-module.nix", "Cargo.toml", "Cargo.lock"] {
-            std::fs::copy(repo.join(file), ours.join(file)).unwrap();
-        }
-        for folder in ["lib", "modules", "templates"] {
-            copy_dir(&repo.join(folder), &ours.join(folder));
-        }
+        copy_our_flake(&ours);
 
         let nixpkgs = root.join("nixpkgs");
         copy_dir(&repo.join("rust/nix-tests/nix/fake-nixpkgs"), &nixpkgs);

@@ -127,6 +127,9 @@ fn build_generators(todo: &[(usize, &Node)]) -> BTreeMap<usize, Result<PathBuf, 
         .collect()
 }
 
+/// A node's outcome: the paths it wrote, or why it failed.
+type Outcome = Result<Vec<PathBuf>, String>;
+
 /// Runs the nodes on `jobs` threads; results in `todo` order.
 fn run_parallel(
     todo: &[(usize, &Node)],
@@ -134,10 +137,9 @@ fn run_parallel(
     answers: &Answers,
     sandbox: &Sandbox,
     jobs: usize,
-) -> Vec<Result<Vec<PathBuf>, String>> {
+) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Vec<PathBuf>, String>>>> =
-        Mutex::new((0..todo.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..todo.len()).map(|_| None).collect());
     let total = todo.len();
     std::thread::scope(|s| {
         for _ in 0..jobs.min(total) {
