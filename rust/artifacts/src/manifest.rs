@@ -142,19 +142,43 @@ pub struct Generator {
 mod tests {
     use super::*;
 
+    /// The golden manifest `lib/` produces for the announcement's
+    /// declarations (checked on the Nix side by rust/nix-tests) parses here
+    /// into what the CLI needs.
     #[test]
-    fn parses_the_golden_manifest_shape() {
-        let json = r#"{"adminRecipients":[],"artifacts":{"test":{"backend":"agenix","description":null,
-          "files":{"secret":{"group":"root","mode":"0400","name":"secret","owner":"root",
-          "path":"/run/artifacts/test/secret","secret":true}},"generator":{"drvPath":null,"path":"/bin/true"},
-          "name":"test","prompts":{"test":{"description":"x","name":"test","type":"hidden"}},"shared":false}},
-          "defaultBackend":"agenix","directory":null,"kind":"machine","name":"a","publicKey":null,"schemaVersion":1}"#;
+    fn parses_the_golden_announcement_manifest() {
+        let json = include_str!("../../../tests/golden/announcement.json");
         let m: Manifest = serde_json::from_str(json).unwrap();
-        assert_eq!(m.scope().folder(), "machines/a");
-        assert_eq!(m.artifacts["test"].prompts["test"].kind, PromptKind::Hidden);
+        assert_eq!(m.schema_version, SCHEMA_VERSION);
+        assert_eq!(m.scope().folder(), "machines/alpha");
+        assert_eq!(m.default_backend, "agenix");
+        assert_eq!(m.directory, None);
+        assert_eq!(m.admin_recipients.len(), 1);
+        assert!(m.public_key.as_deref().unwrap().starts_with("ssh-ed25519 "));
+
+        let test = &m.artifacts["test"];
+        assert_eq!(test.backend, "agenix");
+        assert_eq!(test.prompts["test"].kind, PromptKind::Hidden);
         assert_eq!(
-            m.artifacts["test"].files["secret"].path,
-            "/run/artifacts/test/secret"
+            test.prompts["test"].description.as_deref(),
+            Some("test input")
         );
+        assert_eq!(test.files["secret"].path, "/run/artifacts/test/secret");
+
+        let attic = &m.artifacts["attic"];
+        assert_eq!(attic.backend, "sops-nix");
+        let env = &attic.files["env"];
+        assert_eq!(
+            (env.owner.as_str(), env.group.as_str(), env.mode.as_str()),
+            ("atticd", "atticd", "0400")
+        );
+        assert_eq!(env.path, "/var/lib/attic/secrets/env");
+        assert!(env.secret && !attic.shared && attic.prompts.is_empty());
+        let generator = attic.generator.as_ref().unwrap();
+        assert!(generator
+            .drv_path
+            .as_deref()
+            .unwrap()
+            .ends_with("-generate-attic.drv"));
     }
 }
