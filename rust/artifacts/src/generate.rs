@@ -122,8 +122,12 @@ fn read_outputs(node: &Node, out: &Path) -> Result<Generated, String> {
     let mut files = Generated::new();
     for name in declared {
         let path = out.join(name);
-        if !path.is_file() {
-            return Err(format!("$out/{name} is not a regular file"));
+        // Not `is_file`: a symlink could make the CLI read and store any file.
+        let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        if !regular {
+            return Err(format!(
+                "$out/{name} is not a regular file (a folder or a symlink?)\n  hint: the generator must write the file's content itself"
+            ));
         }
         let content = std::fs::read(&path).map_err(|e| format!("cannot read $out/{name}: {e}"))?;
         files.insert(name.to_string(), Zeroizing::new(content));

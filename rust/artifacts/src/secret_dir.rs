@@ -24,9 +24,27 @@ pub fn install_interrupt_handler() {
         for dir in dirs.iter() {
             let _ = std::fs::remove_dir_all(dir);
         }
+        restore_terminal_echo();
         eprintln!("\nInterrupted: generator processes stopped, temporary files removed; stored artifacts are unchanged.");
         std::process::exit(130);
     });
+}
+
+/// A hidden prompt turns echo off; give it back if interrupted while asking.
+fn restore_terminal_echo() {
+    // SAFETY: plain termios calls on a descriptor this function owns.
+    unsafe {
+        let fd = libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+        if fd < 0 {
+            return;
+        }
+        let mut termios: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd, &mut termios) == 0 {
+            termios.c_lflag |= libc::ECHO | libc::ICANON;
+            libc::tcsetattr(fd, libc::TCSANOW, &termios);
+        }
+        libc::close(fd);
+    }
 }
 
 pub fn interrupted() -> bool {

@@ -298,3 +298,22 @@ fn an_unanswerable_prompt_stops_the_run_before_any_generator() {
     assert_eq!(f.snapshot(), before, "nothing may be stored");
     assert!(f.leftovers().is_empty(), "{:?}", f.leftovers());
 }
+
+/// A generator that links `$out/secret` to a file elsewhere does not get
+/// that file stored (under --no-sandbox it could be anything readable).
+#[test]
+fn a_symlink_in_out_is_refused() {
+    let f = Fixture::new(
+        r#"nixosConfigurations.alpha = machine "alpha" {
+             link = { files.secret = { }; generator = gen "link" ''ln -s /etc/hostname "$out/secret"''; };
+           };"#,
+    );
+    let run = f.run(&["generate", "--no-sandbox"]).fails();
+    assert!(
+        run.stderr()
+            .contains("machine alpha, artifact link: $out/secret is not a regular file"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!f.stored("machines/alpha/link/secret.age").exists());
+}
