@@ -24,7 +24,7 @@ const ANSWER: &str = "Grüße aus dem Test ✓\nzweite Zeile\n";
 
 /// The throwaway host key of machine `alpha` (checks/keys/README.md).
 const HOST_KEY: &str = "checks/keys/ssh_host_ed25519_key";
-/// Its X25519 form as `ssh-to-age` (checks/keys/ssh-to-age.py) prints it.
+/// Its X25519 form, as ssh-to-age prints it (recorded in checks/keys/README.md).
 const HOST_AGE: &str = "age1redzm33mc5z8c08v95ctvjzal5w7mp7q82x9ddqfxqrra4nrz9qskc8hx7";
 
 const MACHINE: &str = r#"c: {
