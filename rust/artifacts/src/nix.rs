@@ -147,13 +147,15 @@ fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawSco
     }
 }
 
-/// Realises all `derivations` with one `nix-store --realise` call.
+/// Realises all `derivations` with one `nix-store --realise` call. On
+/// failure the caller checks which outputs exist.
 pub fn build(derivations: &[String]) -> Result<Vec<PathBuf>, NixError> {
     if derivations.is_empty() {
         return Ok(Vec::new());
     }
+    // --keep-going: one broken generator must not keep the others unbuilt.
     let output = Command::new("nix-store")
-        .arg("--realise")
+        .args(["--realise", "--keep-going"])
         .args(derivations)
         .stdin(Stdio::null())
         .output()

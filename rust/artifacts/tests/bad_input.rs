@@ -317,3 +317,32 @@ fn a_symlink_in_out_is_refused() {
     );
     assert!(!f.stored("machines/alpha/link/secret.age").exists());
 }
+
+/// One generator derivation that fails to build fails its artifact only:
+/// the others are built in the same batch and generated.
+#[test]
+fn a_generator_that_does_not_build_fails_only_its_artifact() {
+    let f = Fixture::new(&format!(
+        r#"nixosConfigurations.alpha = machine "alpha" {{
+             inherit attic;
+             broken = {{
+               files.secret = {{ }};
+               generator = builtins.derivation {{ name = "broken"; system = "{}-linux"; builder = "/bin/sh"; args = [ "-c" "echo cannot build >&2; exit 1" ]; }};
+             }};
+           }};"#,
+        std::env::consts::ARCH
+    ));
+    let run = f.run(&["generate"]).fails();
+    assert!(
+        run.stderr()
+            .contains("machine alpha, artifact broken: building generators failed"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("hint:"), "{}", run.stderr());
+    assert!(f
+        .age_decrypt("machines/alpha/attic/env.age", "alpha")
+        .starts_with(b"TOKEN="));
+    assert!(!f.stored("machines/alpha/broken").exists());
+    assert!(f.leftovers().is_empty());
+}
