@@ -4,10 +4,9 @@
 //! distinctive answer given on standard input.
 
 mod common;
-use common::{Fixture, Run};
-use std::io::Write;
+use common::{run_with_stdin, spawn_with_stdin, Fixture, Run};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Digits no other test (or process) uses.
@@ -22,22 +21,6 @@ fn unique_digits() -> String {
 /// A value no other test (or process) uses: found anywhere, it leaked.
 fn unique(tag: &str) -> String {
     format!("{tag}-{}", unique_digits())
-}
-
-/// Starts `cmd` with `stdin` written to it and closed.
-fn spawn_with_stdin(mut cmd: Command, stdin: &[u8]) -> Child {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child
-}
-
-fn run_with_stdin(cmd: Command, stdin: &[u8]) -> Run {
-    Run(spawn_with_stdin(cmd, stdin).wait_with_output().unwrap())
 }
 
 /// Every regular file under `dir` whose bytes contain `needle`.

@@ -6,8 +6,9 @@
 //!
 //! The template's inputs are local copies: this repository's flake,
 //! flake-parts, agenix and sops-nix from ARTIFACTS_TEST_INPUTS, and
-//! rust/nix-tests/nix/buildable-nixpkgs, a stand-in nixpkgs whose
-//! `writers.writeBash` and `openssl` really build (no nixpkgs here). The CLI
+//! rust/nix-tests/nix/fake-nixpkgs with buildable-nixpkgs/overrides.nix, a
+//! stand-in nixpkgs whose `writers.writeBash` and `openssl` really build (no
+//! nixpkgs here). The CLI
 //! calls `builtins.getFlake`, which takes no `--override-input`, so the test
 //! writes the template's lock file first (`nix flake lock --override-input`).
 
@@ -108,7 +109,12 @@ impl TemplateFlake {
         copy_our_flake(&ours);
 
         let nixpkgs = root.join("nixpkgs");
-        copy_dir(&repo.join("rust/nix-tests/nix/buildable-nixpkgs"), &nixpkgs);
+        copy_dir(&repo.join("rust/nix-tests/nix/fake-nixpkgs"), &nixpkgs);
+        std::fs::copy(
+            repo.join("rust/nix-tests/nix/buildable-nixpkgs/overrides.nix"),
+            nixpkgs.join("overrides.nix"),
+        )
+        .unwrap();
         copy_dir(&inputs.join("nixpkgs-lib/lib"), &nixpkgs.join("lib"));
         for (from, to) in [
             ("lib/tests/stand-in-pkgs.nix", "stand-in-pkgs.nix"),

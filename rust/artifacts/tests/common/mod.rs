@@ -98,15 +98,7 @@ impl Fixture {
 
     /// Runs with `stdin` as standard input (never a terminal).
     pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        Run(child.wait_with_output().unwrap())
+        run_with_stdin(self.command(args), stdin)
     }
 
     /// A stored file, relative to the flake's artifacts folder.
@@ -156,6 +148,23 @@ impl Fixture {
             .unwrap();
         String::from_utf8(out.stdout).unwrap()
     }
+}
+
+/// Starts `cmd` with `stdin` written to it and closed.
+pub fn spawn_with_stdin(mut cmd: Command, stdin: &[u8]) -> std::process::Child {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child
+}
+
+/// Runs `cmd` to the end with `stdin` as its standard input.
+pub fn run_with_stdin(cmd: Command, stdin: &[u8]) -> Run {
+    Run(spawn_with_stdin(cmd, stdin).wait_with_output().unwrap())
 }
 
 pub fn key_path(name: &str) -> PathBuf {
