@@ -59,6 +59,14 @@ pub struct GenerateArgs {
     /// Run generators without the bubblewrap sandbox.
     #[arg(long)]
     pub no_sandbox: bool,
+    /// Stop a generator that runs longer than this many seconds (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub timeout: u64,
+    /// An age identity file or OpenSSH private key (repeatable) that reads
+    /// stored artifacts back, e.g. to rebuild lost metadata. Default:
+    /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
+    #[arg(long = "identity", short = 'i', value_name = "PATH")]
+    pub identities: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

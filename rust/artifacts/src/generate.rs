@@ -1,19 +1,24 @@
-//! Running one node's generator in a private directory and reading back
-//! exactly the declared files.
+//! Running one node's generator in a private directory: prompts in,
+//! exactly the declared files out, a bounded and redacted log, a timeout.
 
+use crate::interrupt::{self, ChildGuard};
 use crate::plan::Node;
 use crate::prompts::Answer;
+use crate::redact::Redactor;
 use crate::sandbox::Sandbox;
-use crate::secret_dir::{ChildGuard, SecretDir};
+use crate::secret_dir::SecretDir;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use zeroize::Zeroizing;
+use std::time::Duration;
 
-/// The generated files, name → content, wiped from memory when dropped.
-pub type Generated = BTreeMap<String, Zeroizing<Vec<u8>>>;
+/// How much of a generator's output is kept for an error message: the end
+/// matters, and a generator printing a gigabyte must not cost a gigabyte.
+const LOG_KEEP: usize = 64 * 1024;
+const LOG_LINES: usize = 20;
+const LOG_LINE_CHARS: usize = 400;
 
 /// The program to run for a generator's store path: the file itself, or the
 /// one program in a package's `bin/`.
@@ -41,20 +46,41 @@ pub fn resolve_program(path: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Runs `program` for `node` with its prompt `answers`; returns the files.
+/// A generator's files, in a private directory removed when dropped.
+pub struct Output {
+    dir: SecretDir,
+}
+
+impl Output {
+    /// The folder holding exactly the declared files.
+    pub fn files(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// An empty output to fill by other means (e.g. decrypting stored files).
+    pub fn empty() -> Result<Output, String> {
+        let dir = SecretDir::new()
+            .map_err(|e| format!("cannot create a private temporary directory: {e}"))?;
+        std::fs::create_dir(dir.path().join("out"))
+            .map_err(|e| format!("cannot prepare a private directory: {e}"))?;
+        Ok(Output { dir })
+    }
+}
+
+/// Runs `program` for `node` with its prompt `answers`; stops it after
+/// `timeout`.
 pub fn run(
     node: &Node,
     program: &Path,
     answers: &BTreeMap<String, Answer>,
     sandbox: &Sandbox,
-) -> Result<Generated, String> {
-    let work = SecretDir::new()
-        .map_err(|e| format!("cannot create a private temporary directory: {e}"))?;
-    let out = work.path().join("out");
-    let prompts = work.path().join("prompts");
-    for dir in [&out, &prompts] {
-        std::fs::create_dir(dir).map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
-    }
+    timeout: Option<Duration>,
+) -> Result<Output, String> {
+    let output = Output::empty()?;
+    let out = output.files();
+    let prompts = output.dir.path().join("prompts");
+    std::fs::create_dir(&prompts)
+        .map_err(|e| format!("cannot prepare {}: {e}", prompts.display()))?;
     for (name, value) in answers {
         std::fs::write(prompts.join(name), value.as_slice())
             .map_err(|e| format!("cannot write prompt {name}: {e}"))?;
@@ -63,43 +89,88 @@ pub fn run(
         ("machine", node.scope.name.as_str()),
         ("artifact", node.artifact.name.as_str()),
     ];
+    // One pipe for stdout and stderr: the log keeps their order.
+    let (reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+    let writer_too = writer
+        .try_clone()
+        .map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut command = sandbox.command(program, &out, &prompts, &vars);
     command
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(writer_too)
+        .stderr(writer)
         .process_group(0);
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start the generator {}: {e}", program.display()))?;
-    let _guard = ChildGuard::register(child.id());
-    // Drain stdout on a thread while reading stderr here, so neither pipe fills.
-    let mut stdout = child.stdout.take().expect("piped");
-    let drain = std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = stdout.read_to_end(&mut sink);
-        sink
-    });
-    let mut stderr = Vec::new();
-    let _ = child.stderr.take().expect("piped").read_to_end(&mut stderr);
-    let stdout = drain.join().unwrap_or_default();
-    let status = child
-        .wait()
-        .map_err(|e| format!("generator did not finish: {e}"))?;
+    drop(command); // closes our ends of the pipe, so the log ends with the generator
+    let pid = child.id();
+    let _guard = ChildGuard::register(pid);
+    let log = std::thread::spawn(move || Tail::read(reader));
+    let status = wait(&mut child, timeout);
+    // Whatever the generator left running in its process group goes too.
+    unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+    let log = log.join().unwrap_or_default();
+    let status = status.map_err(|e| format!("the generator did not finish: {e}"))?;
+    if interrupt::interrupted() {
+        return Err("interrupted".into());
+    }
+    let shown = || {
+        log.show(&Redactor::new(
+            answers.iter().map(|(n, a)| (n, a.as_slice())),
+        ))
+    };
+    let Some(status) = status else {
+        return Err(format!(
+            "the generator did not finish within {} and was stopped{}\n  hint: make it faster or raise the limit with --timeout SECONDS; nothing was stored and earlier files are unchanged",
+            human(timeout.unwrap_or_default()),
+            shown()
+        ));
+    };
     if !status.success() {
-        let mut log = stderr;
-        log.extend_from_slice(&stdout);
-        let log = redact(&log, answers);
         return Err(format!(
             "the generator failed ({status}){}\n  hint: fix the generator; nothing was stored and earlier files are unchanged",
-            tail(&log)
+            shown()
         ));
     }
-    read_outputs(node, &out)
+    check_outputs(node, &out)?;
+    Ok(output)
 }
 
-/// Reads `$out`, insisting on exactly the declared file names.
-fn read_outputs(node: &Node, out: &Path) -> Result<Generated, String> {
+/// Waits for `child`; `None` when `timeout` passed first (it was killed).
+fn wait(
+    child: &mut std::process::Child,
+    timeout: Option<Duration>,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    let Some(timeout) = timeout else {
+        return child.wait().map(Some);
+    };
+    let pid = child.id() as i32;
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let expired =
+            finished.recv_timeout(timeout) == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+        if expired {
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
+        expired
+    });
+    let status = child.wait();
+    drop(done);
+    let expired = watchdog.join().unwrap_or(false);
+    status.map(|s| (!expired).then_some(s))
+}
+
+fn human(d: Duration) -> String {
+    match d.as_secs() {
+        s if s % 60 == 0 && s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// Checks `$out` holds exactly the declared files, each a regular file.
+/// Nothing is read: the files are streamed into the store later.
+fn check_outputs(node: &Node, out: &Path) -> Result<(), String> {
     let declared: BTreeSet<&str> = node.artifact.files.keys().map(String::as_str).collect();
     let mut written = BTreeSet::new();
     for entry in std::fs::read_dir(out).map_err(|e| format!("cannot read $out: {e}"))? {
@@ -119,41 +190,17 @@ fn read_outputs(node: &Node, out: &Path) -> Result<Generated, String> {
             node.artifact.name
         ));
     }
-    let mut files = Generated::new();
     for name in declared {
-        let path = out.join(name);
         // Not `is_file`: a symlink could make the CLI read and store any file.
-        let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        let regular =
+            std::fs::symlink_metadata(out.join(name)).is_ok_and(|m| m.file_type().is_file());
         if !regular {
             return Err(format!(
                 "$out/{name} is not a regular file (a folder or a symlink?)\n  hint: the generator must write the file's content itself"
             ));
         }
-        let content = std::fs::read(&path).map_err(|e| format!("cannot read $out/{name}: {e}"))?;
-        files.insert(name.to_string(), Zeroizing::new(content));
     }
-    Ok(files)
-}
-
-/// The generator's output with every prompt answer replaced by a
-/// placeholder: the output is shown on failure, the answers never are.
-fn redact(log: &[u8], answers: &BTreeMap<String, Answer>) -> String {
-    let mut log = log.to_vec();
-    for (name, answer) in answers {
-        // Trailing newlines of multi-line answers rarely appear as such.
-        let needle = answer.trim_ascii_end();
-        if needle.is_empty() {
-            continue;
-        }
-        let placeholder = format!("<prompt {name}>").into_bytes();
-        let mut at = 0;
-        while let Some(found) = log[at..].windows(needle.len()).position(|w| w == needle) {
-            let start = at + found;
-            log.splice(start..start + needle.len(), placeholder.iter().copied());
-            at = start + placeholder.len();
-        }
-    }
-    String::from_utf8_lossy(&log).into_owned()
+    Ok(())
 }
 
 fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
@@ -164,16 +211,64 @@ fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
-/// The last lines of a generator's output, indented, for an error message.
-fn tail(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    if lines.is_empty() {
-        return String::new();
+/// The end of a generator's output: at most [`LOG_KEEP`] bytes are kept.
+#[derive(Default)]
+struct Tail {
+    bytes: Vec<u8>,
+    dropped: u64,
+}
+
+impl Tail {
+    fn read(mut reader: impl Read) -> Tail {
+        let mut tail = Tail::default();
+        let mut chunk = vec![0; 16 * 1024];
+        while let Ok(n) = reader.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            tail.bytes.extend_from_slice(&chunk[..n]);
+            if tail.bytes.len() > 2 * LOG_KEEP {
+                let cut = tail.bytes.len() - LOG_KEEP;
+                tail.bytes.drain(..cut);
+                tail.dropped += cut as u64;
+            }
+        }
+        tail
     }
-    let start = lines.len().saturating_sub(20);
-    let shown: Vec<String> = lines[start..]
-        .iter()
-        .map(|l| format!("    | {l}"))
-        .collect();
-    format!(":\n{}", shown.join("\n"))
+
+    /// The last lines, redacted, shortened and indented for an error message.
+    fn show(&self, redactor: &Redactor) -> String {
+        let mut kept = &self.bytes[self.bytes.len().saturating_sub(LOG_KEEP)..];
+        let mut skipped = self.dropped + (self.bytes.len() - kept.len()) as u64;
+        if skipped > 0 {
+            // Start at a line: a cut answer could slip past the redactor.
+            let start = kept
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(kept.len(), |i| i + 1);
+            skipped += start as u64;
+            kept = &kept[start..];
+        }
+        let text = String::from_utf8_lossy(&redactor.redact(kept)).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.len().saturating_sub(LOG_LINES);
+        if lines.is_empty() && skipped == 0 {
+            return String::new();
+        }
+        let mut shown: Vec<String> = Vec::new();
+        if skipped > 0 || start > 0 {
+            shown.push(format!(
+                "    | … ({skipped} bytes and {start} lines before these not shown)"
+            ));
+        }
+        for line in &lines[start..] {
+            let count = line.chars().count();
+            let mut line: String = line.chars().take(LOG_LINE_CHARS).collect();
+            if count > LOG_LINE_CHARS {
+                line.push_str(&format!(" … ({} more characters)", count - LOG_LINE_CHARS));
+            }
+            shown.push(format!("    | {line}"));
+        }
+        format!(":\n{}", shown.join("\n"))
+    }
 }

@@ -10,11 +10,14 @@ pub mod commands;
 pub mod flake;
 pub mod generate;
 pub mod identities;
+pub mod interrupt;
 pub mod keys;
 pub mod manifest;
+pub mod names;
 pub mod nix;
 pub mod plan;
 pub mod prompts;
+pub mod redact;
 pub mod sandbox;
 pub mod secret_dir;
 pub mod store;
@@ -24,7 +27,7 @@ use std::process::ExitCode;
 
 /// Runs a parsed command line; errors are printed with their hints.
 pub fn run(cli: Cli) -> ExitCode {
-    secret_dir::install_interrupt_handler();
+    interrupt::install();
     let result = match &cli.command {
         Command::Generate(args) => commands::generate::run(&cli.flake, args),
         Command::Check(args) => commands::check::run(&cli.flake, args),

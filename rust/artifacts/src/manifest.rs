@@ -61,6 +61,10 @@ impl fmt::Display for Scope {
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
     pub schema_version: u64,
+    /// The configuration it comes from, e.g. `nixosConfigurations.alpha`
+    /// (set by the CLI, not part of the JSON).
+    #[serde(skip)]
+    pub attribute: String,
     pub kind: ScopeKind,
     pub name: String,
     /// The key that decrypts on the target: `ssh-ed25519 …` or `age1…`.

@@ -67,6 +67,23 @@ struct RawScope {
     error: bool,
 }
 
+/// Runs `cmd` to the end in a process group of its own, so a terminal's
+/// Ctrl-C reaches only the CLI, which decides what to say and kills it.
+fn output_of(mut cmd: Command, program: &'static str) -> Result<std::process::Output, NixError> {
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|source| NixError::Spawn { program, source })?;
+    let _guard = crate::interrupt::ChildGuard::register(child.id());
+    child
+        .wait_with_output()
+        .map_err(|source| NixError::Spawn { program, source })
+}
+
 fn nix_command(program: &'static str) -> Command {
     let mut cmd = Command::new(program);
     cmd.args(["--extra-experimental-features", FEATURES]);
@@ -75,15 +92,10 @@ fn nix_command(program: &'static str) -> Command {
 
 /// Evaluates every manifest of `flake` with one `nix eval` process.
 pub fn evaluate(flake: &str) -> Result<Evaluation, NixError> {
-    let output = nix_command("nix")
-        .args(["eval", "--json", "--impure", "--expr", EVAL_EXPR])
-        .env("ARTIFACTS_FLAKE", flake)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|source| NixError::Spawn {
-            program: "nix",
-            source,
-        })?;
+    let mut cmd = nix_command("nix");
+    cmd.args(["eval", "--json", "--impure", "--expr", EVAL_EXPR])
+        .env("ARTIFACTS_FLAKE", flake);
+    let output = output_of(cmd, "nix")?;
     if !output.status.success() {
         return Err(NixError::Eval {
             flake: flake.to_string(),
@@ -140,7 +152,10 @@ fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawSco
         return;
     }
     match serde_json::from_value::<Manifest>(value) {
-        Ok(manifest) => evaluation.scopes.push(manifest),
+        Ok(mut manifest) => {
+            manifest.attribute = attribute.to_string();
+            evaluation.scopes.push(manifest)
+        }
         Err(e) => evaluation
             .failures
             .push(fail(format!("its manifest is malformed: {e}"))),
@@ -154,15 +169,9 @@ pub fn build(derivations: &[String]) -> Result<Vec<PathBuf>, NixError> {
         return Ok(Vec::new());
     }
     // --keep-going: one broken generator must not keep the others unbuilt.
-    let output = Command::new("nix-store")
-        .args(["--realise", "--keep-going"])
-        .args(derivations)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|source| NixError::Spawn {
-            program: "nix-store",
-            source,
-        })?;
+    let mut cmd = Command::new("nix-store");
+    cmd.args(["--realise", "--keep-going"]).args(derivations);
+    let output = output_of(cmd, "nix-store")?;
     if !output.status.success() {
         return Err(NixError::Build {
             stderr: String::from_utf8_lossy(&output.stderr)

@@ -6,14 +6,15 @@ use crate::backend::{self, Backend};
 use crate::flake::Flake;
 use crate::keys::Recipient;
 use crate::manifest::{Artifact, Scope};
+use crate::names;
 use crate::nix::Evaluation;
-use crate::store::Meta;
+use crate::store::{Meta, MetaRead, META_FILE};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Why a node needs generating, or that it does not.
+/// What a node's stored state is, decided without decrypting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Status {
@@ -26,6 +27,28 @@ pub enum Status {
     Stale {
         reason: String,
     },
+    /// A stored file does not match the metadata's digest (truncated,
+    /// replaced, edited): never regenerated silently.
+    Damaged {
+        reason: String,
+    },
+    /// The files are there but the metadata is missing or unreadable, so
+    /// they cannot be checked: rebuilt when they decrypt, else left alone.
+    Unverified {
+        reason: String,
+    },
+    /// Stored and current, but git does not track these files, so Nix cannot
+    /// see them: `generate` adds them.
+    Untracked {
+        files: Vec<String>,
+    },
+}
+
+impl Status {
+    /// Whether `generate` (without `--regenerate`) runs the generator.
+    pub fn needs_generator(&self) -> bool {
+        matches!(self, Status::Missing { .. } | Status::Stale { .. })
+    }
 }
 
 impl fmt::Display for Status {
@@ -34,6 +57,15 @@ impl fmt::Display for Status {
             Status::UpToDate => f.write_str("up to date"),
             Status::Missing { files } => write!(f, "missing {}", files.join(", ")),
             Status::Stale { reason } => write!(f, "stale: {reason}"),
+            Status::Damaged { reason } => write!(f, "damaged: {reason}"),
+            Status::Unverified { reason } => write!(f, "unverified: {reason}"),
+            Status::Untracked { files } => {
+                write!(
+                    f,
+                    "not tracked by git, so Nix cannot see it: {}",
+                    files.join(", ")
+                )
+            }
         }
     }
 }
@@ -64,11 +96,15 @@ impl Node {
             .map(|f| (f, self.dir.join(backend::stored_name(self.backend, f))))
     }
 
+    /// The metadata of what is about to be stored (digests are added as
+    /// the files are written).
     pub fn meta(&self) -> Meta {
         Meta {
+            version: crate::store::meta::META_VERSION,
             backend: self.backend.name().to_string(),
             recipients: self.recipients.iter().map(|r| r.text.clone()).collect(),
             generator: self.artifact.generator.as_ref().map(|g| g.path.clone()),
+            files: BTreeMap::new(),
         }
     }
 }
@@ -132,6 +168,7 @@ impl Plan {
             });
         }
         let mut shared = SharedGroups::default();
+        let sharing = folders_shared_by_several_scopes(flake, evaluation);
         for manifest in &evaluation.scopes {
             if !selection.includes_scope(&manifest.name) {
                 continue;
@@ -142,6 +179,24 @@ impl Plan {
                 artifact: artifact.map(str::to_string),
                 message,
             };
+            if let Err(why) = names::check(&manifest.name) {
+                plan.problems.push(problem(
+                    None,
+                    format!(
+                        "{why}\n  hint: set artifacts.name in {} to a valid name",
+                        manifest.attribute
+                    ),
+                ));
+                continue;
+            }
+            if let Some(others) = sharing.get(&manifest.attribute) {
+                plan.problems.push(problem(None, format!(
+                    "{} and {} would store their artifacts in the same folder artifacts/{}, overwriting each other\n  hint: give each its own artifacts.name (e.g. `artifacts.name = \"{}\";` in {}) or its own networking.hostName",
+                    manifest.attribute, others.join(" and "), scope.folder(),
+                    manifest.attribute.rsplit('.').next().unwrap_or(&manifest.name), manifest.attribute
+                )));
+                continue;
+            }
             let selected: Vec<&Artifact> = manifest
                 .artifacts
                 .values()
@@ -168,6 +223,10 @@ impl Plan {
                 }
             };
             for artifact in selected {
+                if let Err(why) = check_names(artifact) {
+                    plan.problems.push(problem(Some(&artifact.name), why));
+                    continue;
+                }
                 if artifact.shared {
                     if let Err(message) = shared.add(&scope, artifact, &base, &recipients) {
                         plan.problems.push(problem(Some(&artifact.name), message));
@@ -195,6 +254,85 @@ impl Plan {
     }
 }
 
+/// The artifact's own name and those of its files and prompts.
+fn check_names(artifact: &Artifact) -> Result<(), String> {
+    let hint = |what: &str| {
+        format!(
+            "\n  hint: rename it in artifacts.store ({what} names become file names in the store)"
+        )
+    };
+    names::check(&artifact.name).map_err(|e| format!("artifact name {e}{}", hint("artifact")))?;
+    for name in artifact.files.keys() {
+        names::check(name).map_err(|e| format!("file name {e}{}", hint("file")))?;
+    }
+    for name in artifact.prompts.keys() {
+        names::check(name).map_err(|e| format!("prompt name {e}{}", hint("prompt")))?;
+    }
+    Ok(())
+}
+
+/// Configurations whose scopes would share a storage folder (two machines
+/// left at the default host name `nixos`, say): attribute → the others.
+fn folders_shared_by_several_scopes(
+    flake: &Flake,
+    evaluation: &Evaluation,
+) -> BTreeMap<String, Vec<String>> {
+    let mut by_folder: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
+    for m in &evaluation.scopes {
+        if let Ok(base) = flake.artifacts_dir(&evaluation.out_path, m.directory.as_deref()) {
+            by_folder
+                .entry(base.join(m.scope().folder()))
+                .or_default()
+                .push(&m.attribute);
+        }
+    }
+    let mut sharing = BTreeMap::new();
+    for attributes in by_folder.into_values().filter(|a| a.len() > 1) {
+        for a in &attributes {
+            let others = attributes
+                .iter()
+                .filter(|o| *o != a)
+                .map(|o| o.to_string())
+                .collect();
+            sharing.insert(a.to_string(), others);
+        }
+    }
+    sharing
+}
+
+impl Plan {
+    /// Marks up-to-date nodes whose stored files git does not track (Nix
+    /// cannot see them), with one `git ls-files`.
+    pub fn mark_untracked(&mut self, flake: &Flake) -> Result<(), String> {
+        let Some(git) = &flake.git else { return Ok(()) };
+        let current: Vec<&mut Node> = self
+            .nodes
+            .iter_mut()
+            .filter(|n| n.status == Status::UpToDate)
+            .collect();
+        let dirs: Vec<PathBuf> = current.iter().map(|n| n.dir.clone()).collect();
+        let tracked = crate::store::git::tracked(&git.top, &dirs)?;
+        for node in current {
+            let mut files: Vec<PathBuf> = node.stored_files().map(|(_, p)| p).collect();
+            files.push(node.dir.join(META_FILE));
+            let untracked: Vec<String> = files
+                .iter()
+                .filter(|p| !tracked.contains(*p))
+                .map(|p| {
+                    p.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect();
+            if !untracked.is_empty() {
+                node.status = Status::Untracked { files: untracked };
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Node {
     /// A node with its backend checked and its status read from disk.
     fn new(
@@ -214,6 +352,16 @@ impl Node {
         backend
             .check_recipients(&recipients)
             .map_err(|e| e.to_string())?;
+        let mut stored: BTreeMap<String, &str> = BTreeMap::new();
+        for file in artifact.files.values() {
+            let name = backend::stored_name(backend, file);
+            if let Some(other) = stored.insert(name.clone(), &file.name) {
+                return Err(format!(
+                    "files `{other}` and `{}` would both be stored as {name} with the {} backend\n  hint: rename one of them in artifacts.store.{}.files",
+                    file.name, backend.name(), artifact.name
+                ));
+            }
+        }
         let mut node = Node {
             scope,
             artifact: artifact.clone(),
@@ -305,14 +453,64 @@ fn status_of(node: &Node) -> Status {
     if !missing.is_empty() {
         return Status::Missing { files: missing };
     }
+    let have = match Meta::read(&node.dir) {
+        MetaRead::Found(meta) => meta,
+        MetaRead::Missing => {
+            return Status::Unverified {
+                reason: format!("{META_FILE} is missing"),
+            }
+        }
+        MetaRead::Corrupt(why) => {
+            return Status::Unverified {
+                reason: format!("{META_FILE} is unreadable: {why}"),
+            }
+        }
+    };
+    // Damage first: it is never acted on silently, whatever else changed.
+    for (file, path) in node.stored_files() {
+        let name = backend::stored_name(node.backend, file);
+        let Some(want) = have.files.get(&name) else {
+            continue;
+        };
+        match crate::store::meta::digest_file(&path) {
+            Ok(digest) if digest == *want => {}
+            Ok(_) => {
+                return Status::Damaged {
+                    reason: format!(
+                        "{name} does not match its recorded digest (truncated, replaced or edited)"
+                    ),
+                }
+            }
+            Err(e) => {
+                return Status::Damaged {
+                    reason: format!("{name} cannot be read: {e}"),
+                }
+            }
+        }
+    }
     let want = node.meta();
-    match Meta::read(&node.dir) {
-        None => Status::Stale {
-            reason: format!("{} is missing or unreadable", crate::store::META_FILE),
-        },
-        Some(have) if have.recipients != want.recipients => Status::Stale {
+    let declared: BTreeSet<String> = node
+        .artifact
+        .files
+        .values()
+        .map(|f| backend::stored_name(node.backend, f))
+        .collect();
+    if have.backend != want.backend {
+        Status::Stale {
+            reason: format!(
+                "the backend changed from {} to {}",
+                have.backend, want.backend
+            ),
+        }
+    } else if have.files.keys().cloned().collect::<BTreeSet<_>>() != declared {
+        Status::Stale {
+            reason: "the declared files changed".into(),
+        }
+    } else if have.recipients != want.recipients {
+        Status::Stale {
             reason: "the recipients changed (public key or admin recipients); regenerate to encrypt for the new ones".into(),
-        },
-        Some(_) => Status::UpToDate,
+        }
+    } else {
+        Status::UpToDate
     }
 }

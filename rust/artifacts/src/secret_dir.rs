@@ -1,55 +1,13 @@
-//! Private temporary directories for plaintext. Each is 0700, removed when
-//! dropped, and also removed by the interrupt handler (Ctrl-C, SIGTERM), which
-//! first kills the generator processes that might still write into them.
+//! Private temporary directories for plaintext. Each is 0700 and removed
+//! when dropped or on interrupt ([`crate::interrupt`]). One killed with
+//! SIGKILL cannot clean up, so each directory's name carries its run's pid
+//! and every run first removes those of runs that no longer exist.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 static LIVE_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Installs the handler that cleans up on SIGINT/SIGTERM and exits 130.
-pub fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        // Hold both locks until exit so no new directory or child appears.
-        let children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
-        for pid in children.iter() {
-            // Each generator leads its own process group: kill all of it.
-            unsafe { libc::kill(-(*pid as i32), libc::SIGKILL) };
-        }
-        let dirs = LIVE_DIRS.lock().unwrap_or_else(|e| e.into_inner());
-        for dir in dirs.iter() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        restore_terminal_echo();
-        eprintln!("\nInterrupted: generator processes stopped, temporary files removed; stored artifacts are unchanged.");
-        std::process::exit(130);
-    });
-}
-
-/// A hidden prompt turns echo off; give it back if interrupted while asking.
-fn restore_terminal_echo() {
-    // SAFETY: plain termios calls on a descriptor this function owns.
-    unsafe {
-        let fd = libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
-        if fd < 0 {
-            return;
-        }
-        let mut termios: libc::termios = std::mem::zeroed();
-        if libc::tcgetattr(fd, &mut termios) == 0 {
-            termios.c_lflag |= libc::ECHO | libc::ICANON;
-            libc::tcsetattr(fd, libc::TCSANOW, &termios);
-        }
-        libc::close(fd);
-    }
-}
-
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
+const PREFIX: &str = "artifacts-";
 
 /// The base for temporary directories: `$TMPDIR`, else the user's runtime
 /// directory (a tmpfs, so plaintext never reaches a disk), else `/tmp`.
@@ -73,12 +31,12 @@ pub struct SecretDir {
 impl SecretDir {
     pub fn new() -> std::io::Result<SecretDir> {
         let mut dirs = LIVE_DIRS.lock().unwrap_or_else(|e| e.into_inner());
-        if interrupted() {
+        if crate::interrupt::interrupted() {
             return Err(std::io::Error::other("interrupted"));
         }
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
-            .prefix("artifacts-")
+            .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(base())?;
         dirs.push(dir.path().to_path_buf());
@@ -100,21 +58,43 @@ impl Drop for SecretDir {
     }
 }
 
-/// Registers a running child (its process group) for the interrupt handler.
-pub struct ChildGuard(u32);
-
-impl ChildGuard {
-    pub fn register(pid: u32) -> ChildGuard {
-        CHILDREN.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
-        ChildGuard(pid)
+/// Removes every live directory and keeps the registry locked, so none is
+/// created until the process exits (the interrupt handler's last step).
+pub fn remove_all_now() {
+    let dirs = LIVE_DIRS.lock().unwrap_or_else(|e| e.into_inner());
+    for dir in dirs.iter() {
+        let _ = std::fs::remove_dir_all(dir);
     }
+    std::mem::forget(dirs);
 }
 
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        CHILDREN
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|p| *p != self.0);
+/// Removes the directories of runs that were killed before they could
+/// (`artifacts-<pid>-…` whose pid no longer runs); returns how many.
+pub fn remove_stale() -> usize {
+    let Ok(entries) = std::fs::read_dir(base()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        let ours = entry.metadata().is_ok_and(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.is_dir() && m.uid() == unsafe { libc::getuid() }
+        });
+        if gone && ours && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
     }
+    removed
 }

@@ -119,7 +119,8 @@ fn second_run_does_nothing_and_a_deleted_file_regenerates_only_its_artifact() {
     let after = f.snapshot();
     for (path, content) in &before {
         let now = after.iter().find(|(p, _)| p == path).expect("still stored");
-        if path.ends_with("machines/beta/attic/env.age") {
+        // The regenerated artifact: new file, new digest in its metadata.
+        if path.parent().unwrap().ends_with("machines/beta/attic") {
             continue;
         }
         assert_eq!(&now.1, content, "{} must be byte-identical", path.display());

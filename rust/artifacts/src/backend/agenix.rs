@@ -1,5 +1,6 @@
 //! agenix: one age file per secret file, encrypted with the `age` crate to
 //! the machine's key (agenix decrypts with the SSH host key) and the admins.
+//! age is a streaming format: any size is sealed in bounded memory.
 
 use super::Backend;
 use crate::identities::Identities;
@@ -21,26 +22,33 @@ impl Backend for Agenix {
         Ok(()) // parsing them was the check: age takes ssh and age1 keys alike
     }
 
-    fn seal(&self, plaintext: &[u8], recipients: &[Recipient]) -> Result<Vec<u8>, String> {
+    fn seal(
+        &self,
+        plaintext: &mut dyn Read,
+        sealed: &mut dyn Write,
+        recipients: &[Recipient],
+    ) -> Result<(), String> {
         let boxed: Vec<_> = recipients.iter().map(Recipient::age).collect();
         let encryptor = age::Encryptor::with_recipients(
             boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
         )
         .map_err(|e| format!("cannot encrypt: {e}"))?;
-        let mut sealed = Vec::with_capacity(plaintext.len() + 256);
         let mut writer = encryptor
-            .wrap_output(&mut sealed)
+            .wrap_output(sealed)
             .map_err(|e| format!("cannot encrypt: {e}"))?;
-        writer
-            .write_all(plaintext)
+        std::io::copy(plaintext, &mut writer)
             .and_then(|_| writer.finish().map(|_| ()))
-            .map_err(|e| format!("cannot encrypt: {e}"))?;
-        Ok(sealed)
+            .map_err(|e| format!("cannot encrypt: {e}"))
     }
 
-    fn open(&self, sealed: &[u8], identities: &Identities) -> Result<Vec<u8>, String> {
-        let decryptor =
-            age::Decryptor::new(sealed).map_err(|e| format!("not a valid age file: {e}"))?;
+    fn open(
+        &self,
+        sealed: &mut dyn Read,
+        plaintext: &mut dyn Write,
+        identities: &Identities,
+    ) -> Result<(), String> {
+        let decryptor = age::Decryptor::new(std::io::BufReader::new(sealed))
+            .map_err(|e| format!("not a valid age file: {e}"))?;
         let mut reader = decryptor
             .decrypt(
                 identities
@@ -49,10 +57,10 @@ impl Backend for Agenix {
                     .map(|k| k.as_ref() as &dyn age::Identity),
             )
             .map_err(|e| format!("cannot decrypt: {e}"))?;
-        let mut plaintext = Vec::new();
-        reader
-            .read_to_end(&mut plaintext)
-            .map_err(|e| format!("cannot decrypt (corrupt or tampered file?): {e}"))?;
-        Ok(plaintext)
+        // age authenticates chunk by chunk: a tampered chunk is an error
+        // before its plaintext is handed out.
+        std::io::copy(&mut reader, plaintext)
+            .map(|_| ())
+            .map_err(|e| format!("cannot decrypt (corrupt or tampered file?): {e}"))
     }
 }

@@ -8,6 +8,7 @@ mod sops_nix;
 use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
 use crate::manifest::File;
+use std::io::{Read, Write};
 
 /// How one backend stores secret files.
 pub trait Backend: Sync {
@@ -17,10 +18,21 @@ pub trait Backend: Sync {
     fn stored_name(&self, file: &str) -> String;
     /// Checks that the recipients can be used, before any generator runs.
     fn check_recipients(&self, recipients: &[Recipient]) -> Result<(), KeyError>;
-    /// Encrypts `plaintext` to every recipient.
-    fn seal(&self, plaintext: &[u8], recipients: &[Recipient]) -> Result<Vec<u8>, String>;
-    /// Decrypts what [`Backend::seal`] stored.
-    fn open(&self, sealed: &[u8], identities: &Identities) -> Result<Vec<u8>, String>;
+    /// Encrypts what `plaintext` yields to every recipient, into `sealed`.
+    /// Streams where the format allows, so memory stays bounded.
+    fn seal(
+        &self,
+        plaintext: &mut dyn Read,
+        sealed: &mut dyn Write,
+        recipients: &[Recipient],
+    ) -> Result<(), String>;
+    /// Decrypts what [`Backend::seal`] stored, into `plaintext`.
+    fn open(
+        &self,
+        sealed: &mut dyn Read,
+        plaintext: &mut dyn Write,
+        identities: &Identities,
+    ) -> Result<(), String>;
 }
 
 /// Every built-in backend, looked up by name.

@@ -1,96 +1,149 @@
 //! `artifacts generate`: plan, ask every prompt, build generators in one
-//! batch, run them in parallel, encrypt and store the results.
+//! batch, run them in parallel and store each result as one transaction;
+//! rebuild lost metadata from files that decrypt; `git add` everything
+//! stored, also when interrupted or when other artifacts failed.
 
 use crate::cli::GenerateArgs;
-use crate::generate::{self, Generated};
+use crate::generate;
+use crate::identities::Identities;
+use crate::interrupt::{self, Phase};
 use crate::plan::{Node, Status};
 use crate::prompts::{self, Answers, Given};
 use crate::sandbox::Sandbox;
-use crate::store::{self, META_FILE};
+use crate::store::lock::IfBusy;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Default)]
+struct Summary {
+    generated: usize,
+    rebuilt: usize,
+    failed: usize,
+    up_to_date: usize,
+}
 
 pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
-    let (flake, plan) = super::plan(flake, &args.select)?;
-    super::report_problems(&plan);
-    let mut failures = plan.problems.len();
+    let ctx = super::prepare(flake, &args.select, "generate", IfBusy::Stop)?;
+    let (flake, plan) = (&ctx.flake, &ctx.plan);
+    super::report_problems(plan);
+    let mut summary = Summary {
+        failed: plan.problems.len(),
+        ..Summary::default()
+    };
 
-    let todo: Vec<(usize, &Node)> = plan
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| args.regenerate || n.status != Status::UpToDate)
-        .collect();
-    let up_to_date = plan.nodes.len() - todo.len();
-    if todo.is_empty() {
-        eprintln!("Nothing to generate: all {up_to_date} artifacts are up to date.");
-        return Ok(exit(failures));
+    let mut todo: Vec<(usize, &Node)> = Vec::new();
+    let mut rebuild: Vec<&Node> = Vec::new();
+    let mut add: Vec<PathBuf> = Vec::new();
+    for (index, node) in plan.nodes.iter().enumerate() {
+        match &node.status {
+            _ if args.regenerate => todo.push((index, node)),
+            status if status.needs_generator() => todo.push((index, node)),
+            Status::Unverified { .. } => rebuild.push(node),
+            Status::Damaged { reason } => {
+                summary.failed += 1;
+                let dir = node.dir.strip_prefix(&flake.root).unwrap_or(&node.dir);
+                eprintln!(
+                    "error: {}, artifact {}: {reason}; it is left as it is\n  hint: restore it with `git checkout -- {}`, or replace it with `{}`",
+                    node.scope,
+                    node.artifact.name,
+                    dir.display(),
+                    flake.command(&format!(
+                        "generate --regenerate --machine {} --artifact {}",
+                        node.scope.name, node.artifact.name
+                    ))
+                );
+            }
+            Status::Untracked { .. } => add.push(node.dir.clone()),
+            _ => summary.up_to_date += 1,
+        }
+    }
+    if todo.is_empty() && rebuild.is_empty() && add.is_empty() {
+        if summary.failed == 0 {
+            eprintln!(
+                "Nothing to generate: all {} artifacts are up to date.",
+                summary.up_to_date
+            );
+        }
+        return Ok(exit(summary.failed));
     }
 
     // Every prompt before anything runs.
-    let mut given = Given::default();
-    for value in &args.prompts {
-        given.add_value(value).map_err(anyhow::Error::msg)?;
-    }
-    if let Some(target) = &args.prompt_stdin {
-        given.add_stdin(target).map_err(anyhow::Error::msg)?;
-    }
-    for target in given.unused(&todo) {
-        eprintln!("warning: the answer for {target} matches no prompt being asked (`artifacts list` shows what needs generating)");
-    }
-    let answers = match prompts::collect(&todo, &given) {
+    interrupt::set_phase(Phase::Asking);
+    let answers = match ask(args, &todo)? {
         Ok(answers) => answers,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("error: {e}");
-            }
-            eprintln!("Nothing was generated.");
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
+    interrupt::set_phase(Phase::Working);
 
-    let programs = build_generators(&todo);
-    let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
-    if let Some(warning) = warning {
-        eprintln!("warning: {warning}");
-    }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-
-    let results = run_parallel(&todo, &programs, &answers, &sandbox, jobs);
-    let mut written = Vec::new();
-    let mut generated = 0;
-    for ((_, node), result) in todo.iter().zip(results) {
-        match result {
-            Ok(paths) => {
-                generated += 1;
-                written.extend(paths);
-            }
-            Err(message) => {
-                failures += 1;
-                eprintln!(
-                    "error: {}, artifact {}: {message}",
-                    node.scope, node.artifact.name
-                );
+    let stored = Mutex::new(Vec::new());
+    rebuild_metadata(&rebuild, &args.identities, &stored, &mut summary);
+    if !todo.is_empty() {
+        let programs = build_generators(&todo);
+        let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
+        if let Some(warning) = warning {
+            eprintln!("warning: {warning}");
+        }
+        let jobs = args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let timeout = (args.timeout > 0).then(|| Duration::from_secs(args.timeout));
+        let run = Run {
+            programs: &programs,
+            answers: &answers,
+            sandbox: &sandbox,
+            timeout,
+            stored: &stored,
+        };
+        for ((_, node), result) in todo.iter().zip(run.parallel(&todo, jobs)) {
+            match result {
+                Ok(()) => summary.generated += 1,
+                Err(message) => {
+                    summary.failed += 1;
+                    eprintln!(
+                        "error: {}, artifact {}: {message}",
+                        node.scope, node.artifact.name
+                    );
+                }
             }
         }
     }
-    if !flake.in_git {
-        eprintln!(
+
+    add.extend(stored.into_inner().unwrap_or_else(|e| e.into_inner()));
+    let added = add.len();
+    match &flake.git {
+        None => eprintln!(
             "note: {} is not in a git repository; nothing was `git add`ed",
             flake.root.display()
-        );
-    } else if let Err(e) = store::git_add(&flake.root, &written) {
-        failures += 1;
-        eprintln!("error: {e}");
+        ),
+        Some(git) => match crate::store::git::add(&git.top, &add) {
+            Ok(()) if added > 0 => {
+                eprintln!("Added {added} artifact folder(s) to git, so Nix sees them.")
+            }
+            Ok(()) => {}
+            Err(e) => {
+                summary.failed += 1;
+                eprintln!("error: {e}");
+            }
+        },
     }
-    eprintln!("Generated {generated}, failed {failures}, already up to date {up_to_date}.");
-    Ok(exit(failures))
+    let mut line = format!(
+        "Generated {}, failed {}, already up to date {}",
+        summary.generated, summary.failed, summary.up_to_date
+    );
+    if summary.rebuilt > 0 {
+        line.push_str(&format!(", metadata rebuilt {}", summary.rebuilt));
+    }
+    eprintln!("{line}.");
+    if interrupt::interrupted() {
+        eprintln!("Interrupted: the artifacts generated above are stored whole and added to git; the others keep their earlier files.");
+        return Ok(ExitCode::from(130));
+    }
+    Ok(exit(summary.failed))
 }
 
 fn exit(failures: usize) -> ExitCode {
@@ -98,6 +151,79 @@ fn exit(failures: usize) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Collects every answer up front; `Err` is the exit code when some prompt
+/// cannot be answered (nothing has run).
+fn ask(args: &GenerateArgs, todo: &[(usize, &Node)]) -> anyhow::Result<Result<Answers, ExitCode>> {
+    let mut given = Given::default();
+    for value in &args.prompts {
+        given.add_value(value).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(target) = &args.prompt_stdin {
+        given.add_stdin(target).map_err(anyhow::Error::msg)?;
+    }
+    for target in given.unused(todo) {
+        eprintln!("warning: the answer for {target} matches no prompt being asked (`artifacts list` shows what needs generating)");
+    }
+    Ok(prompts::collect(todo, &given).map_err(|errors| {
+        for e in errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!("Nothing was generated.");
+        ExitCode::from(1)
+    }))
+}
+
+/// Artifacts whose metadata is missing or unreadable: when their files
+/// decrypt, they are stored again unchanged (to the declared recipients)
+/// with new metadata; otherwise they are reported and left alone.
+fn rebuild_metadata(
+    nodes: &[&Node],
+    identity_paths: &[PathBuf],
+    stored: &Mutex<Vec<PathBuf>>,
+    summary: &mut Summary,
+) {
+    if nodes.is_empty() {
+        return;
+    }
+    let paths = if identity_paths.is_empty() {
+        Identities::default_paths()
+    } else {
+        identity_paths.to_vec()
+    };
+    let identities = Identities::load(&paths);
+    for node in nodes {
+        let needs_identity = node.artifact.files.values().any(|f| f.secret);
+        let result = match &identities {
+            Err(e) => Err(e.clone()),
+            Ok(ids) if needs_identity && ids.is_empty() => {
+                Err("no identity to decrypt them with".into())
+            }
+            Ok(ids) => crate::store::artifact::read(node, ids)
+                .and_then(|out| crate::store::artifact::write(node, &out.files())),
+        };
+        let Status::Unverified { reason } = &node.status else {
+            continue;
+        };
+        match result {
+            Ok(()) => {
+                summary.rebuilt += 1;
+                stored
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(node.dir.clone());
+                eprintln!("{}: {reason}; rebuilt it from the stored files, which decrypt (values unchanged)", node.label());
+            }
+            Err(e) => {
+                summary.failed += 1;
+                eprintln!(
+                    "error: {}, artifact {}: {reason}, and the files cannot be checked: {e}; they are left as they are\n  hint: pass --identity with a key among the artifact's recipients (artifacts.adminRecipients) to rebuild it, or replace it with --regenerate",
+                    node.scope, node.artifact.name
+                );
+            }
+        }
     }
 }
 
@@ -127,83 +253,67 @@ fn build_generators(todo: &[(usize, &Node)]) -> BTreeMap<usize, Result<PathBuf, 
         .collect()
 }
 
-/// A node's outcome: the paths it wrote, or why it failed.
-type Outcome = Result<Vec<PathBuf>, String>;
-
-/// Runs the nodes on `jobs` threads; results in `todo` order.
-fn run_parallel(
-    todo: &[(usize, &Node)],
-    programs: &BTreeMap<usize, Result<PathBuf, String>>,
-    answers: &Answers,
-    sandbox: &Sandbox,
-    jobs: usize,
-) -> Vec<Outcome> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..todo.len()).map(|_| None).collect());
-    let total = todo.len();
-    std::thread::scope(|s| {
-        for _ in 0..jobs.min(total) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::SeqCst);
-                let Some((index, node)) = todo.get(k) else {
-                    break;
-                };
-                eprintln!("[{}/{total}] {}: generating", k + 1, node.label());
-                let empty = BTreeMap::new();
-                let result = programs[index]
-                    .clone()
-                    .and_then(|program| {
-                        generate::run(
-                            node,
-                            &program,
-                            answers.get(index).unwrap_or(&empty),
-                            sandbox,
-                        )
-                    })
-                    .and_then(|files| store_node(node, &files));
-                if let Ok(paths) = &result {
-                    eprintln!(
-                        "[{}/{total}] {}: stored {} file(s) with {}",
-                        k + 1,
-                        node.label(),
-                        paths.len() - 1,
-                        node.backend.name()
-                    );
-                }
-                results.lock().unwrap()[k] = Some(result);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap()
-        .into_iter()
-        .map(|r| r.expect("every node ran"))
-        .collect()
+/// What every worker shares.
+struct Run<'a> {
+    programs: &'a BTreeMap<usize, Result<PathBuf, String>>,
+    answers: &'a Answers,
+    sandbox: &'a Sandbox,
+    timeout: Option<Duration>,
+    /// Artifact folders stored so far, to `git add` whatever happens next.
+    stored: &'a Mutex<Vec<PathBuf>>,
 }
 
-/// Encrypts every file first, then replaces the stored ones, so a failure
-/// leaves the previous files in place.
-fn store_node(node: &Node, files: &Generated) -> Result<Vec<PathBuf>, String> {
-    let mut sealed = Vec::new();
-    for (file, path) in node.stored_files() {
-        let plaintext = &files[&file.name];
-        let bytes = if file.secret {
-            node.backend.seal(plaintext, &node.recipients)?
-        } else {
-            plaintext.to_vec()
-        };
-        sealed.push((path, bytes));
+impl Run<'_> {
+    /// Runs the nodes on `jobs` threads; results in `todo` order. After an
+    /// interrupt no new generator starts.
+    fn parallel(&self, todo: &[(usize, &Node)], jobs: usize) -> Vec<Result<(), String>> {
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<(), String>>>> =
+            Mutex::new((0..todo.len()).map(|_| None).collect());
+        let total = todo.len();
+        std::thread::scope(|s| {
+            for _ in 0..jobs.min(total) {
+                s.spawn(|| loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((index, node)) = todo.get(k) else {
+                        break;
+                    };
+                    let result = if interrupt::interrupted() {
+                        Err("not generated: interrupted".to_string())
+                    } else {
+                        eprintln!("[{}/{total}] {}: generating", k + 1, node.label());
+                        self.one(*index, node)
+                    };
+                    if result.is_ok() {
+                        eprintln!(
+                            "[{}/{total}] {}: stored with {}",
+                            k + 1,
+                            node.label(),
+                            node.backend.name()
+                        );
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(result);
+                });
+            }
+        });
+        results
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .map(|r| r.expect("every node ran"))
+            .collect()
     }
-    let meta = serde_json::to_vec_pretty(&node.meta()).expect("metadata serialises");
-    sealed.push((node.dir.join(META_FILE), meta));
-    for (path, bytes) in &sealed {
-        store::write_atomically(path, bytes).map_err(|e| {
-            format!(
-                "cannot write {}: {e}\n  hint: check permissions of the flake's artifacts folder",
-                path.display()
-            )
-        })?;
+
+    fn one(&self, index: usize, node: &Node) -> Result<(), String> {
+        let program = self.programs[&index].clone()?;
+        let empty = BTreeMap::new();
+        let answers = self.answers.get(&index).unwrap_or(&empty);
+        let output = generate::run(node, &program, answers, self.sandbox, self.timeout)?;
+        crate::store::artifact::write(node, &output.files())?;
+        self.stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(node.dir.clone());
+        Ok(())
     }
-    Ok(sealed.into_iter().map(|(p, _)| p).collect())
 }

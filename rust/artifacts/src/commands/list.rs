@@ -13,8 +13,14 @@ struct Row<'a> {
 }
 
 pub fn run(flake: &str, args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let (_, plan) = super::plan(flake, &args.select)?;
-    super::report_problems(&plan);
+    let ctx = super::prepare(
+        flake,
+        &args.select,
+        "list",
+        crate::store::lock::IfBusy::Wait,
+    )?;
+    let plan = &ctx.plan;
+    super::report_problems(plan);
     let rows: Vec<Row> = plan
         .nodes
         .iter()

@@ -1,5 +1,6 @@
-//! One file per subcommand; the shared first step (locate, evaluate once,
-//! plan) lives here.
+//! One file per subcommand; the shared first steps live here: locate the
+//! flake, take the store's lock, evaluate once, finish what an interrupted
+//! run left, plan.
 
 pub mod check;
 pub mod generate;
@@ -8,28 +9,85 @@ pub mod show;
 
 use crate::cli::SelectArgs;
 use crate::flake::Flake;
+use crate::interrupt::{self, Phase};
 use crate::plan::{Plan, Selection};
+use crate::store::lock::{IfBusy, StoreLock};
+use std::collections::BTreeSet;
 
-/// Locates the flake, evaluates it once and plans the selected nodes.
-pub fn plan(flake: &str, select: &SelectArgs) -> anyhow::Result<(Flake, Plan)> {
+/// A planned command holding the store.
+pub struct Context {
+    pub flake: Flake,
+    pub plan: Plan,
+    _lock: StoreLock,
+}
+
+/// Locates the flake, locks its store (`command` names the holder),
+/// evaluates it once, recovers from interrupted runs and plans `select`.
+pub fn prepare(
+    flake: &str,
+    select: &SelectArgs,
+    command: &str,
+    if_busy: IfBusy,
+) -> anyhow::Result<Context> {
+    interrupt::set_phase(Phase::Reading);
+    let stale = crate::secret_dir::remove_stale();
+    if stale > 0 {
+        eprintln!(
+            "note: removed {stale} private temporary folder(s) left by a run that was killed"
+        );
+    }
     let flake = Flake::locate(flake)?;
+    let lock =
+        StoreLock::acquire(&flake.lock_path(), command, if_busy).map_err(anyhow::Error::msg)?;
     let evaluation = crate::nix::evaluate(&flake.reference)?;
+    let bases: BTreeSet<_> = evaluation
+        .scopes
+        .iter()
+        .filter_map(|m| {
+            flake
+                .artifacts_dir(&evaluation.out_path, m.directory.as_deref())
+                .ok()
+        })
+        .collect();
+    for base in bases {
+        let done = crate::store::recover(&base)
+            .map_err(|e| anyhow::anyhow!("cannot clean up {} after an interrupted run: {e}\n  hint: check the folder's permissions", base.display()))?;
+        for restored in &done.restored {
+            eprintln!(
+                "note: an interrupted run was rolled back: {} is as it was before",
+                restored.display()
+            );
+        }
+        if done.removed > 0 {
+            eprintln!(
+                "note: removed {} leftover(s) of an interrupted run in {}",
+                done.removed,
+                base.display()
+            );
+        }
+    }
     let selection = Selection {
         scopes: select.machines.clone(),
         artifacts: select.artifacts.clone(),
     };
-    let plan = Plan::build(&flake, &evaluation, &selection);
+    let mut plan = Plan::build(&flake, &evaluation, &selection);
+    plan.mark_untracked(&flake).map_err(anyhow::Error::msg)?;
     if plan.nodes.is_empty()
         && plan.problems.is_empty()
         && !(select.machines.is_empty() && select.artifacts.is_empty())
     {
         anyhow::bail!(
-            "no artifact matches --machine {:?} --artifact {:?}\n  hint: `artifacts list` shows every machine and artifact",
+            "no artifact matches --machine {:?} --artifact {:?}\n  hint: `{}` shows every machine and artifact",
             select.machines,
-            select.artifacts
+            select.artifacts,
+            flake.command("list")
         );
     }
-    Ok((flake, plan))
+    Ok(Context {
+        flake,
+        plan,
+        _lock: lock,
+    })
 }
 
 /// Prints planning problems as errors.

@@ -20,8 +20,9 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         machines: vec![scope.to_string()],
         artifacts: vec![artifact.to_string()],
     };
-    let (_, plan) = super::plan(flake, &select)?;
-    super::report_problems(&plan);
+    let ctx = super::prepare(flake, &select, "show", crate::store::lock::IfBusy::Wait)?;
+    let plan = &ctx.plan;
+    super::report_problems(plan);
     let Some(node) = plan.nodes.first() else {
         anyhow::bail!("machine or home {scope} has no usable artifact {artifact}");
     };
@@ -57,16 +58,31 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (declared, path) = &files[0];
-    let stored = std::fs::read(path).map_err(|e| {
-        anyhow::anyhow!("{}, artifact {}: cannot read {}: {e}\n  hint: run `artifacts generate --machine {} --artifact {}`", node.scope, node.artifact.name, path.display(), node.scope.name, node.artifact.name)
+    if let crate::plan::Status::Damaged { reason } = &node.status {
+        eprintln!("warning: {}: {reason}", node.label());
+    }
+    let mut stored = std::fs::File::open(path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}, artifact {}: cannot read {}: {e}\n  hint: run `{}`",
+            node.scope,
+            node.artifact.name,
+            path.display(),
+            ctx.flake.command(&format!(
+                "generate --machine {} --artifact {}",
+                node.scope.name, node.artifact.name
+            ))
+        )
     })?;
-    let plaintext = if declared.secret {
-        zeroize::Zeroizing::new(node.backend.open(&stored, &identities).map_err(|e| {
+    // Decrypted whole before anything is printed: a damaged file shows
+    // nothing rather than a part.
+    let mut plaintext = zeroize::Zeroizing::new(Vec::new());
+    if declared.secret {
+        node.backend.open(&mut stored, &mut *plaintext, &identities).map_err(|e| {
             anyhow::anyhow!("{}, artifact {}, file {}: {e}\n  hint: use an identity among the artifact's recipients (artifacts.adminRecipients)", node.scope, node.artifact.name, declared.name)
-        })?)
+        })?;
     } else {
-        zeroize::Zeroizing::new(stored)
-    };
+        std::io::Read::read_to_end(&mut stored, &mut plaintext)?;
+    }
     std::io::stdout().write_all(&plaintext)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,109 @@
+//! Ctrl-C and SIGTERM. Generators and nix run in process groups of their
+//! own (so a terminal's Ctrl-C reaches only us) and are killed here. What
+//! happens next depends on the phase: while reading the flake or asking
+//! prompts nothing was written, so the run ends at once; while generating,
+//! the run stops starting generators, lets stores already under way finish
+//! (each is one atomic swap), `git add`s what was stored and then exits 130.
+//! A second interrupt quits at once; the store stays whole either way.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static PHASE: AtomicU8 = AtomicU8::new(Phase::Reading as u8);
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    /// Evaluating and planning: nothing written yet.
+    Reading,
+    /// Asking prompts: nothing written yet, the terminal may be in no-echo mode.
+    Asking,
+    /// Generating and storing.
+    Working,
+}
+
+pub fn set_phase(phase: Phase) {
+    PHASE.store(phase as u8, Ordering::SeqCst);
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Installs the handler for SIGINT and SIGTERM.
+pub fn install() {
+    let _ = ctrlc::set_handler(handle);
+}
+
+fn handle() {
+    let again = INTERRUPTED.swap(true, Ordering::SeqCst);
+    kill_children();
+    let phase = PHASE.load(Ordering::SeqCst);
+    if phase == Phase::Working as u8 && !again {
+        eprintln!("\nInterrupted: stopping the generators. Artifacts already stored stay whole and are added to git; the others keep their earlier files. Interrupt again to quit at once.");
+        return;
+    }
+    crate::secret_dir::remove_all_now();
+    restore_terminal_echo();
+    let message = if phase == Phase::Reading as u8 {
+        "Interrupted while reading the flake: nothing was changed."
+    } else if phase == Phase::Asking as u8 {
+        "Interrupted while asking: nothing was generated or changed."
+    } else {
+        "Quit at once: every stored artifact is whole (old or new); temporary files are removed; the next `artifacts generate` adds to git what this run could not."
+    };
+    eprintln!("\n{message}");
+    std::process::exit(130);
+}
+
+fn kill_children() {
+    let children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+    for pid in children.iter() {
+        // Each child leads its own process group: kill all of it.
+        unsafe { libc::kill(-(*pid as i32), libc::SIGKILL) };
+    }
+}
+
+/// Registers a running child (the leader of its own process group) to be
+/// killed on interrupt; unregistered when dropped.
+pub struct ChildGuard(u32);
+
+impl ChildGuard {
+    pub fn register(pid: u32) -> ChildGuard {
+        let mut children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        children.push(pid);
+        if interrupted() {
+            // Started just as the interrupt arrived.
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        }
+        ChildGuard(pid)
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| *p != self.0);
+    }
+}
+
+/// A hidden prompt turns echo off; give it back if interrupted while asking.
+fn restore_terminal_echo() {
+    // SAFETY: plain termios calls on a descriptor this function owns.
+    unsafe {
+        let fd = libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+        if fd < 0 {
+            return;
+        }
+        let mut termios: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd, &mut termios) == 0 {
+            termios.c_lflag |= libc::ECHO | libc::ICANON;
+            libc::tcsetattr(fd, libc::TCSANOW, &termios);
+        }
+        libc::close(fd);
+    }
+}

@@ -1,0 +1,63 @@
+//! Storing one planned artifact from plaintext files, and reading it back:
+//! secret files go through the node's backend, public ones are copied; both
+//! are streamed, so memory stays bounded whatever their size.
+
+use super::Staging;
+use crate::generate::Output;
+use crate::identities::Identities;
+use crate::plan::Node;
+use std::fs::File;
+use std::path::Path;
+
+/// Encrypts the declared files found in `files` and replaces the stored
+/// artifact with them in one atomic step.
+pub fn write(node: &Node, files: &Path) -> Result<(), String> {
+    let mut staging = Staging::new(&node.dir).map_err(|e| {
+        format!(
+            "cannot write into {}: {e}\n  hint: check permissions of the flake's artifacts folder",
+            node.dir.display()
+        )
+    })?;
+    for file in node.artifact.files.values() {
+        let mut input = File::open(files.join(&file.name))
+            .map_err(|e| format!("cannot read the generated file {}: {e}", file.name))?;
+        let stored_name = crate::backend::stored_name(node.backend, file);
+        staging
+            .add(&stored_name, |out| {
+                if file.secret {
+                    node.backend.seal(&mut input, out, &node.recipients)
+                } else {
+                    std::io::copy(&mut input, out)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+            })
+            .map_err(|e| format!("file {}: {e}", file.name))?;
+    }
+    if crate::interrupt::interrupted() {
+        return Err("interrupted before it was stored".into());
+    }
+    staging
+        .commit(node.meta())
+        .map_err(|e| format!("cannot store into {}: {e}\n  hint: check permissions and free space of the flake's artifacts folder", node.dir.display()))
+}
+
+/// Decrypts the stored files of `node` into a private directory.
+pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
+    let output = Output::empty()?;
+    for (file, path) in node.stored_files() {
+        let mut sealed =
+            File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut plain = File::create(output.files().join(&file.name))
+            .map_err(|e| format!("cannot write into a private directory: {e}"))?;
+        if file.secret {
+            node.backend
+                .open(&mut sealed, &mut plain, identities)
+                .map_err(|e| format!("file {}: {e}", file.name))?;
+        } else {
+            std::io::copy(&mut sealed, &mut plain)
+                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+        }
+    }
+    Ok(output)
+}

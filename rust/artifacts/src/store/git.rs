@@ -1,0 +1,82 @@
+//! Git: a flake in a git repository sees only tracked files, so everything
+//! stored is `git add`ed, and stored files git does not track are reported.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The files git tracks under `dirs` (absolute paths), in the work tree `top`.
+pub fn tracked(top: &Path, dirs: &[PathBuf]) -> Result<BTreeSet<PathBuf>, String> {
+    if dirs.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let output = git(top)
+        .args(["ls-files", "-z", "--full-name", "--"])
+        .args(dirs)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "git ls-files failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| top.join(String::from_utf8_lossy(p).as_ref()))
+        .collect())
+}
+
+/// Stages `dirs` (additions, changes and removals) in the work tree `top`.
+/// A busy index (another git command running) is retried; when the batch
+/// fails, each folder is tried alone so one bad path does not leave the
+/// others untracked. The error names what could not be added.
+pub fn add(top: &Path, dirs: &[PathBuf]) -> Result<(), String> {
+    if dirs.is_empty() || add_batch(top, dirs).is_ok() {
+        return Ok(());
+    }
+    let failures: Vec<String> = dirs
+        .iter()
+        .filter_map(|dir| {
+            add_batch(top, std::slice::from_ref(dir))
+                .err()
+                .map(|e| format!("{}: {e}", dir.display()))
+        })
+        .collect();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "git add failed, so Nix cannot see these stored files yet:\n    {}\n  hint: fix the cause above and run `artifacts generate` again (it adds stored files git does not track)",
+        failures.join("\n    ")
+    ))
+}
+
+fn add_batch(top: &Path, dirs: &[PathBuf]) -> Result<(), String> {
+    let mut last = String::new();
+    for attempt in 0..20 {
+        let output = git(top)
+            .args(["add", "-A", "--"])
+            .args(dirs)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        last = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        if !last.contains("index.lock") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50 * (attempt + 1)));
+    }
+    Err(last)
+}
+
+fn git(top: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(top).stdin(Stdio::null());
+    cmd
+}

@@ -1,0 +1,155 @@
+//! The metadata beside each stored artifact (`.meta.json`): what decides
+//! staleness without decrypting (backend, recipients, generator) and a
+//! digest of every stored file, so a truncated, swapped or edited file is
+//! detected by `check`, `list` and `generate`.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+pub const META_FILE: &str = ".meta.json";
+
+/// Version 1 had no digests; such metadata is treated as unreadable, which
+/// is safe: it is rebuilt from the files when they decrypt.
+pub const META_VERSION: u64 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub version: u64,
+    pub backend: String,
+    /// The recipients the secret files were encrypted to, as declared.
+    pub recipients: Vec<String>,
+    /// The generator that made the files (store path), for information.
+    pub generator: Option<String>,
+    /// Stored file name (e.g. `key.age`) → `sha256:<hex>` of its bytes.
+    pub files: BTreeMap<String, String>,
+}
+
+/// What reading an artifact's metadata found.
+#[derive(Debug)]
+pub enum MetaRead {
+    Missing,
+    /// Present but unusable (not JSON, another version, ...): why.
+    Corrupt(String),
+    Found(Meta),
+}
+
+impl Meta {
+    pub fn read(artifact_dir: &Path) -> MetaRead {
+        let bytes = match std::fs::read(artifact_dir.join(META_FILE)) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return MetaRead::Missing,
+            Err(e) => return MetaRead::Corrupt(e.to_string()),
+        };
+        match serde_json::from_slice::<Meta>(&bytes) {
+            Ok(meta) if meta.version == META_VERSION => MetaRead::Found(meta),
+            Ok(meta) => MetaRead::Corrupt(format!(
+                "it has version {}, expected {META_VERSION}",
+                meta.version
+            )),
+            Err(e) => MetaRead::Corrupt(format!("it is not valid metadata ({e})")),
+        }
+    }
+}
+
+/// `sha256:<hex>` of everything read from `reader`.
+pub fn digest(mut reader: impl Read) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut reader, &mut HashWriter(&mut hasher))?;
+    Ok(format_digest(hasher))
+}
+
+pub fn digest_file(path: &Path) -> std::io::Result<String> {
+    digest(std::fs::File::open(path)?)
+}
+
+fn format_digest(hasher: Sha256) -> String {
+    let bytes = hasher.finalize();
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for b in bytes {
+        text.push_str(&format!("{b:02x}"));
+    }
+    text
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A writer that hashes what passes through it on the way to `inner`.
+pub struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    pub written: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
+    }
+    pub fn finish(self) -> (W, String) {
+        (self.inner, format_digest(self.hasher))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_sha256_hex() {
+        assert_eq!(
+            digest(&b"abc"[..]).unwrap(),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let mut hashing = Hashing::new(Vec::new());
+        hashing.write_all(b"abc").unwrap();
+        let (bytes, d) = hashing.finish();
+        assert_eq!(bytes, b"abc");
+        assert_eq!(d, digest(&b"abc"[..]).unwrap());
+    }
+
+    #[test]
+    fn unreadable_metadata_is_told_apart_from_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(Meta::read(dir.path()), MetaRead::Missing));
+        std::fs::write(dir.path().join(META_FILE), "{ not json").unwrap();
+        assert!(matches!(Meta::read(dir.path()), MetaRead::Corrupt(_)));
+        std::fs::write(
+            dir.path().join(META_FILE),
+            r#"{"backend":"agenix","recipients":[],"generator":null}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(Meta::read(dir.path()), MetaRead::Corrupt(_)),
+            "version 1 has no digests"
+        );
+    }
+}

@@ -1,0 +1,395 @@
+//! Replacing an artifact in one atomic step. Its new files and metadata are
+//! written into a staging folder beside it (`.artifacts-new~<artifact>~…`),
+//! synced, then swapped with the artifact's folder by one
+//! `renameat2(RENAME_EXCHANGE)`: every reader, and every interrupted run,
+//! sees the whole old artifact or the whole new one.
+//!
+//! Where the file system cannot exchange (some network file systems), the
+//! swap takes two renames with the old folder parked as
+//! `.artifacts-old~<artifact>~…`; the next run's [`recover`] puts it back if
+//! the second rename never happened. Staging folders only ever hold
+//! encrypted or public data: plaintext stays in private temporary folders.
+
+use super::meta::{Hashing, Meta, META_FILE};
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const NEW: &str = ".artifacts-new~";
+const OLD: &str = ".artifacts-old~";
+/// Per-file temporaries of earlier versions of this CLI.
+const LEGACY_TMP: &str = ".artifacts-tmp-";
+
+/// An artifact being written; dropped without [`Staging::commit`], it
+/// vanishes and the stored artifact is untouched.
+pub struct Staging {
+    dir: Option<tempfile::TempDir>,
+    target: PathBuf,
+    digests: BTreeMap<String, String>,
+}
+
+impl Staging {
+    /// Starts replacing the artifact folder `target`.
+    pub fn new(target: &Path) -> std::io::Result<Staging> {
+        let parent = target.parent().expect("artifact folders have a parent");
+        std::fs::create_dir_all(parent)?;
+        let name = target
+            .file_name()
+            .expect("artifact folders have a name")
+            .to_string_lossy();
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{NEW}{name}~"))
+            .permissions(std::fs::Permissions::from_mode(0o755))
+            .tempdir_in(parent)?;
+        Ok(Staging {
+            dir: Some(dir),
+            target: target.to_path_buf(),
+            digests: BTreeMap::new(),
+        })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.as_ref().expect("present until commit").path()
+    }
+
+    /// Writes the stored file `name` with what `fill` writes, synced, and
+    /// records its digest.
+    pub fn add(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let path = self.path().join(name);
+        let io = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+        let file = std::fs::File::create(&path).map_err(io)?;
+        let mut hashing = Hashing::new(std::io::BufWriter::new(file));
+        fill(&mut hashing)?;
+        let (buffered, digest) = hashing.finish();
+        let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        self.digests.insert(name.to_string(), digest);
+        Ok(())
+    }
+
+    /// Writes `meta` (with the digests of the added files) and swaps the
+    /// staged folder in as the artifact.
+    pub fn commit(mut self, mut meta: Meta) -> std::io::Result<()> {
+        meta.files = std::mem::take(&mut self.digests);
+        let json = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
+        let meta_path = self.path().join(META_FILE);
+        let mut file = std::fs::File::create(&meta_path)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        sync_dir(self.path())?;
+        let staged = self.dir.take().expect("present until commit").keep();
+        swap_in(&staged, &self.target, true).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&staged);
+        })
+    }
+}
+
+/// Moves the folder `staged` to `target`, replacing any folder there in one
+/// step when `exchange` is possible, else with the recoverable two renames.
+fn swap_in(staged: &Path, target: &Path, try_exchange: bool) -> std::io::Result<()> {
+    let parent = target.parent().expect("artifact folders have a parent");
+    if std::fs::symlink_metadata(target).is_err() {
+        std::fs::rename(staged, target)?;
+        return sync_dir(parent);
+    }
+    if try_exchange {
+        match exchange(staged, target) {
+            Ok(()) => {
+                sync_dir(parent)?;
+                // `staged` now holds the old artifact.
+                return std::fs::remove_dir_all(staged);
+            }
+            Err(e) if !unsupported(&e) => return Err(e),
+            Err(_) => {}
+        }
+    }
+    let name = target.file_name().expect("named").to_string_lossy();
+    let parked = tempfile::Builder::new()
+        .prefix(&format!("{OLD}{name}~"))
+        .tempdir_in(parent)?
+        .keep();
+    std::fs::rename(target, &parked)?;
+    std::fs::rename(staged, target)?;
+    sync_dir(parent)?;
+    std::fs::remove_dir_all(&parked)
+}
+
+fn unsupported(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EINVAL | libc::ENOSYS | libc::ENOTSUP)
+    ) || e.kind() == std::io::ErrorKind::Unsupported
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two valid NUL-terminated paths, no other memory involved.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// What [`recover`] did, for the user.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Artifact folders put back after an interrupted two-rename swap.
+    pub restored: Vec<PathBuf>,
+    /// Leftover staging folders and temporary files removed.
+    pub removed: usize,
+}
+
+/// Cleans what an interrupted run left under the artifacts folder `base`:
+/// staging folders are removed (their artifact is still the old one), and a
+/// parked old folder whose artifact is missing is put back. Run while
+/// holding the store's lock, before anything reads the store.
+pub fn recover(base: &Path) -> std::io::Result<Recovered> {
+    let mut done = Recovered::default();
+    for parent in artifact_parents(base) {
+        for entry in read_dir(&parent)? {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let path = entry.path();
+            if name.starts_with(NEW) || name.starts_with(LEGACY_TMP) {
+                remove(&path)?;
+                done.removed += 1;
+            } else if let Some(rest) = name.strip_prefix(OLD) {
+                let artifact = rest.rsplit_once('~').map_or(rest, |(a, _)| a);
+                let target = parent.join(artifact);
+                if std::fs::symlink_metadata(&target).is_ok() {
+                    remove(&path)?;
+                    done.removed += 1;
+                } else {
+                    std::fs::rename(&path, &target)?;
+                    done.restored.push(target);
+                }
+            } else if entry.file_type()?.is_dir() {
+                // Temporaries of earlier versions sat inside artifact folders.
+                for inner in read_dir(&path)? {
+                    if inner.file_name().to_string_lossy().starts_with(LEGACY_TMP) {
+                        remove(&inner.path())?;
+                        done.removed += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// The folders that hold artifact folders: `machines/*`, `homes/*`, `shared`.
+fn artifact_parents(base: &Path) -> Vec<PathBuf> {
+    let mut parents = vec![base.join("shared")];
+    for kind in ["machines", "homes"] {
+        if let Ok(entries) = read_dir(&base.join(kind)) {
+            parents.extend(entries.into_iter().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+    }
+    parents
+}
+
+fn read_dir(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+fn remove(path: &Path) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}
+
+/// Whether a name is one of the store's own temporaries.
+pub fn is_temporary(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with(NEW) || name.starts_with(OLD) || name.starts_with(LEGACY_TMP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Meta {
+        Meta {
+            version: super::super::meta::META_VERSION,
+            backend: "agenix".into(),
+            recipients: vec![],
+            generator: None,
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn stage(target: &Path, files: &[(&str, &str)]) -> Staging {
+        let mut staging = Staging::new(target).unwrap();
+        for (name, content) in files {
+            staging
+                .add(name, |w| {
+                    w.write_all(content.as_bytes()).map_err(|e| e.to_string())
+                })
+                .unwrap();
+        }
+        staging
+    }
+
+    fn contents(dir: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .filter(|(n, _)| n != META_FILE)
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_commit_replaces_every_file_and_records_digests() {
+        let base = tempfile::tempdir().unwrap();
+        let target = base.path().join("machines/alpha/key");
+        stage(&target, &[("a", "old a"), ("b", "old b"), ("gone", "x")])
+            .commit(meta())
+            .unwrap();
+        stage(&target, &[("a", "new a"), ("b", "new b")])
+            .commit(meta())
+            .unwrap();
+        assert_eq!(
+            contents(&target),
+            vec![("a".into(), "new a".into()), ("b".into(), "new b".into())]
+        );
+        let super::super::MetaRead::Found(m) = Meta::read(&target) else {
+            panic!("metadata")
+        };
+        assert_eq!(
+            m.files["a"],
+            super::super::meta::digest(&b"new a"[..]).unwrap()
+        );
+        assert_eq!(
+            entries(target.parent().unwrap()),
+            vec!["key"],
+            "no staging folder left"
+        );
+    }
+
+    #[test]
+    fn a_failure_while_writing_the_second_file_leaves_the_old_artifact() {
+        let base = tempfile::tempdir().unwrap();
+        let target = base.path().join("machines/alpha/key");
+        stage(&target, &[("a", "old a"), ("b", "old b")])
+            .commit(meta())
+            .unwrap();
+        let mut staging = Staging::new(&target).unwrap();
+        staging
+            .add("a", |w| w.write_all(b"new a").map_err(|e| e.to_string()))
+            .unwrap();
+        let err = staging.add("b", |_| Err("disk full".into())).unwrap_err();
+        assert_eq!(err, "disk full");
+        drop(staging);
+        assert_eq!(
+            contents(&target),
+            vec![("a".into(), "old a".into()), ("b".into(), "old b".into())]
+        );
+        assert_eq!(entries(target.parent().unwrap()), vec!["key"]);
+    }
+
+    #[test]
+    fn the_two_rename_swap_works_and_recovers_when_cut_in_the_middle() {
+        let base = tempfile::tempdir().unwrap();
+        let target = base.path().join("machines/alpha/key");
+        stage(&target, &[("a", "old")]).commit(meta()).unwrap();
+
+        // The fallback path, whole.
+        let mut staging = stage(&target, &[("a", "new")]);
+        let staged = staging.dir.take().unwrap().keep();
+        swap_in(&staged, &target, false).unwrap();
+        assert_eq!(contents(&target), vec![("a".into(), "new".into())]);
+        assert_eq!(entries(target.parent().unwrap()), vec!["key"]);
+
+        // Cut after the first rename: the artifact is parked, a staged one waits.
+        let parked = target.parent().unwrap().join(format!("{OLD}key~abc"));
+        std::fs::rename(&target, &parked).unwrap();
+        let waiting = stage(&target, &[("a", "newer")]).dir.take().unwrap().keep();
+        assert!(!target.exists());
+        let done = recover(base.path()).unwrap();
+        assert_eq!(done.restored, vec![target.clone()]);
+        assert!(waiting
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(NEW));
+        assert_eq!(done.removed, 1, "the staged folder");
+        assert_eq!(
+            contents(&target),
+            vec![("a".into(), "new".into())],
+            "the old artifact is back"
+        );
+        assert_eq!(entries(target.parent().unwrap()), vec!["key"]);
+    }
+
+    #[test]
+    fn recovery_removes_staging_and_legacy_temporaries_and_keeps_artifacts() {
+        let base = tempfile::tempdir().unwrap();
+        let shared = base.path().join("shared/token");
+        stage(&shared, &[("t", "1")]).commit(meta()).unwrap();
+        let _left = stage(&base.path().join("homes/alice/x"), &[("f", "1")])
+            .dir
+            .take()
+            .unwrap()
+            .keep();
+        std::fs::write(shared.join(".artifacts-tmp-123"), "x").unwrap();
+        let parked_stale = base.path().join(format!("shared/{OLD}token~zz"));
+        std::fs::create_dir(&parked_stale).unwrap();
+        let done = recover(base.path()).unwrap();
+        assert_eq!(done.removed, 3);
+        assert!(done.restored.is_empty());
+        assert_eq!(entries(&base.path().join("shared")), vec!["token"]);
+        assert!(entries(&base.path().join("homes/alice")).is_empty());
+        assert_eq!(contents(&shared), vec![("t".into(), "1".into())]);
+    }
+}
