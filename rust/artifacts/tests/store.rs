@@ -729,8 +729,7 @@ fn a_full_disk_while_writing_the_second_file_keeps_the_old_artifact() {
     // In the namespace: mount the tmpfs over artifacts/ with the good state,
     // regenerate with a 2 MB second file, copy what is left out.
     let after = f.dir.path().join("after");
-    let script = format!(
-        r#"set -eu
+    let script = r#"set -eu
 cp -a "$ROOT/artifacts" "$SAVE"
 mount -t tmpfs -o size=1m tmpfs "$ROOT/artifacts"
 cp -a "$SAVE/." "$ROOT/artifacts/"
@@ -738,12 +737,11 @@ set +e
 "$BIN" --flake "$ROOT" generate --regenerate > "$SAVE/log" 2>&1
 echo $? > "$SAVE/code"
 cp -a "$ROOT/artifacts/." "$AFTER/"
-"#
-    );
+"#;
     std::fs::create_dir(&after).unwrap();
     let save = f.dir.path().join("save");
     let status = std::process::Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .args(["--mount", "--propagation", "private", "sh", "-c", script])
         .env("ROOT", f.root())
         .env("SAVE", &save)
         .env("AFTER", &after)
