@@ -1,6 +1,7 @@
 # What the NixOS and the Home Manager module share: the option declarations,
-# every backend's wiring, and the assertions that are not any one backend's
-# business (an unknown backend, an unset `artifacts.directory`).
+# every backend's wiring, the checks of names and of missing stored files,
+# and the assertions that are not any one backend's business (an unknown
+# backend, an unset `artifacts.directory`).
 { kind, nameDefault, runtimeDirDefault }:
 { config, lib, ... }:
 let
@@ -17,8 +18,11 @@ let
     cfg.store);
 in
 {
-  imports = [ (import ./options.nix { inherit kind nameDefault runtimeDirDefault; }) ]
-    ++ map (backend: import backend { inherit kind; }) (builtins.attrValues backends);
+  imports = [
+    (import ./options.nix { inherit kind nameDefault runtimeDirDefault; })
+    (import ./name-assertions.nix { inherit kind; })
+    (import ./missing-files.nix { inherit kind; })
+  ] ++ lib.mapAttrsToList (backend: description: import ./backends/wire.nix description { inherit backend kind; }) backends;
 
   config.assertions =
     lib.mapAttrsToList

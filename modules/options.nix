@@ -14,6 +14,10 @@ let
   cfg = config.artifacts;
   isMachine = kind == "machine";
 
+  # Every name below becomes a path: checked by ./name-assertions.nix.
+  nameRule = "A name is ${(import ./names.nix).rule}: one path component, "
+    + "never starting with `.` (reserved for the store's own files) or `-`.";
+
   fileType = artifactName: types.submodule ({ name, ... }: {
     options = {
       path = mkOption {
@@ -85,7 +89,10 @@ let
         default = { };
         description = ''
           The files the generator must write into `$out`, by name: exactly
-          these, no more and no fewer.
+          these, no more and no fewer. ${nameRule} Two files must not be
+          stored under the same name: a secret file is stored as
+          `<file>.age` (agenix) or `<file>.sops` (sops-nix), a public one as
+          `<file>`, so a secret `k` and a public `k.age` collide on agenix.
         '';
       };
       prompts = mkOption {
@@ -93,7 +100,7 @@ let
         default = { };
         description = ''
           Values asked from the user before any generator runs; the generator
-          reads each from `$prompts/<name>`.
+          reads each from `$prompts/<name>`. ${nameRule}
         '';
       };
       generator = mkOption {
@@ -144,6 +151,7 @@ in
       description = ''
         The scope's name: its folder under `artifacts/${if isMachine then "machines" else "homes"}/`
         and the value of `--${kind}` on the command line. ${nameDefault.description}
+        ${nameRule}
       '';
     };
 
@@ -207,6 +215,7 @@ in
         The artifacts, by name: what they are (files, prompts) and how they
         are made (generator). Where they are stored is the backend's
         business; the path a service reads is `files.<name>.path`.
+        ${nameRule}
       '';
     };
 

@@ -1,7 +1,8 @@
 # A minimal stand-in for the NixOS base: one option per top-level namespace
-# that our module and the stock agenix/sops-nix modules touch, typed loosely
-# (`lazyAttrsOf anything`), so their definitions merge and can be inspected
-# without nixpkgs' NixOS modules.
+# that our module, the stock agenix/sops-nix modules and Home Manager's NixOS
+# module touch, typed loosely (`lazyAttrsOf anything`), so their definitions
+# merge and can be inspected without nixpkgs' NixOS modules. (Home Manager
+# itself needs no such stand-in: its real module set evaluates.)
 { lib, ... }:
 let
   loose = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.anything; default = { }; };
@@ -20,6 +21,7 @@ in
     security = loose;
     launchd = loose;
     nixpkgs = loose;
+    nix = loose;
     fileSystems = loose;
     assertions = list;
     warnings = list;

@@ -1,8 +1,7 @@
 # agenix: every secret file becomes an entry of the stock agenix module's
 # `age.secrets."<artifact>/<file>"`, decrypting the `.age` file the CLI wrote
-# to `files.<f>.path`.
-import ./wire.nix {
-  backend = "agenix";
+# to `files.<f>.path`. What every backend file says is listed in wire.nix.
+{
   extension = "age";
   option = "age";
   howToImport = kind:

@@ -1,7 +1,8 @@
 # sops-nix: every secret file becomes an entry of the stock sops-nix module's
 # `sops.secrets."<artifact>/<file>"`. The CLI writes one sops file per
 # artifact file in sops' binary store format, so `format = "binary"` and the
-# whole decrypted content lands at `files.<f>.path`.
+# whole decrypted content lands at `files.<f>.path`. What every backend file
+# says is listed in wire.nix.
 let
   # Home Manager paths may start with the shell's `${XDG_RUNTIME_DIR}` (see
   # `artifacts.runtimeDir`); sops-nix spells the same directory `%r`.
@@ -12,8 +13,7 @@ let
     then "%r" + builtins.substring n (builtins.stringLength path) path
     else path;
 in
-import ./wire.nix {
-  backend = "sops-nix";
+{
   extension = "sops";
   option = "sops";
   howToImport = kind:

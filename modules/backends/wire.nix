@@ -1,16 +1,25 @@
-# A backend's wiring, shared by every backend file: each secret file of the
+# A backend's wiring, shared by every backend: each secret file of the
 # artifacts using `backend` becomes an entry of the stock module's
-# `<option>.secrets`, built by `secretOf kind file`; plus the assertions
-# (stock module imported, stored files present). The stock options are set
-# only when the stock module is imported, so configurations without it still
-# evaluate.
-{ backend, extension, option, howToImport, secretOf }:
-{ kind }:
+# `<option>.secrets`, built by `secretOf kind file`, plus the assertion that
+# the stock module is imported. The stock options are set only when the stock
+# module is imported, so configurations without it still evaluate.
+#
+# A backend file (see agenix.nix) describes the backend with:
+#   extension    stored files are `<file>.<extension>` (the CLI writes them)
+#   option       the stock module's top-level option (`age`, `sops`)
+#   howToImport  kind: the sentence telling the user which module to import
+#   secretOf     kind: file: the `<option>.secrets` entry of one stored file
+#
+# Missing stored files are reported by ../missing-files.nix. A home deploys
+# only the files that are stored (see there why).
+{ extension, option, howToImport, secretOf }:
+{ backend, kind }:
 { config, options, lib, ... }:
 let
   cfg = config.artifacts;
   helpers = import ../lib.nix { inherit lib; };
   files = helpers.secretFiles { inherit cfg backend extension; };
+  deployed = if kind == "home" then lib.filter (helpers.isStored cfg) files else files;
   present = options ? ${option} && options.${option} ? secrets;
 in
 {
@@ -21,10 +30,10 @@ in
           inherit cfg files present backend;
           howToImport = howToImport kind;
         })
-      ] ++ helpers.missingFileAssertions cfg files;
+      ];
     }
     (lib.optionalAttrs present {
-      ${option}.secrets = lib.listToAttrs (map (f: lib.nameValuePair f.name (secretOf kind f)) files);
+      ${option}.secrets = lib.listToAttrs (map (f: lib.nameValuePair f.name (secretOf kind f)) deployed);
     })
   ];
 }

@@ -1,10 +1,16 @@
 # Entry point of the module-evaluation tests: checks/eval with the sources
-# found in ARTIFACTS_TEST_INPUTS (passed as --argstr inputs).
-{ inputs }:
-let dir = /. + inputs; in
+# found in ARTIFACTS_TEST_INPUTS (--argstr inputs) and the stand-in nixpkgs
+# the test assembled from them (--argstr nixpkgs, see fake-nixpkgs/default.nix).
+{ inputs, nixpkgs }:
+let
+  dir = /. + inputs;
+  pkgs = import (/. + nixpkgs) { };
+in
 import ../../../checks/eval {
-  lib = import (dir + "/nixpkgs-lib/lib");
+  inherit (pkgs) lib;
+  inherit pkgs;
   agenix = dir + "/agenix";
   sops-nix = dir + "/sops-nix";
   flake-parts = dir + "/flake-parts";
+  home-manager = dir + "/home-manager";
 }

@@ -56,18 +56,55 @@ pub fn eval_file(file: &str, args: &[&str]) -> Value {
     serde_json::from_str(&out).expect("JSON from nix-instantiate")
 }
 
+/// Assembles in `to` the stand-in nixpkgs of nix/fake-nixpkgs (its
+/// default.nix says what is in it) from the test inputs and this repository.
+/// Copies, because flakes take it as an input: nothing here is committed.
+pub fn stand_in_nixpkgs(inputs: &Path, to: &Path) {
+    let repo = repo_root();
+    copy_dir(&repo.join("rust/nix-tests/nix/fake-nixpkgs"), to);
+    copy_dir(&inputs.join("nixpkgs-lib/lib"), &to.join("lib"));
+    copy_dir(&inputs.join("nixpkgs-files"), to);
+    for (from, name) in [
+        ("lib/tests/stand-in-pkgs.nix", "stand-in-pkgs.nix"),
+        ("checks/eval/nixos-base.nix", "nixos-base.nix"),
+    ] {
+        std::fs::copy(repo.join(from), to.join(name)).expect("copy into the stand-in nixpkgs");
+    }
+}
+
+/// `nix-instantiate` of one case of checks/eval with the test inputs and a
+/// freshly assembled stand-in nixpkgs: its JSON, or stderr when it fails.
+pub fn try_eval_case(inputs: &Path, case: &str) -> Result<Value, String> {
+    let nixpkgs = tempfile::tempdir().expect("temporary directory");
+    stand_in_nixpkgs(inputs, nixpkgs.path());
+    let mut cmd = nix_command("nix-instantiate");
+    cmd.args([
+        "--eval",
+        "--strict",
+        "--json",
+        "rust/nix-tests/nix/cases.nix",
+    ])
+    .arg("--argstr")
+    .arg("inputs")
+    .arg(inputs)
+    .arg("--argstr")
+    .arg("nixpkgs")
+    .arg(nixpkgs.path())
+    .args(["-A", case]);
+    run(cmd).map(|out| serde_json::from_str(&out).expect("JSON from nix-instantiate"))
+}
+
 /// One case of checks/eval evaluated with the test inputs.
 pub fn eval_case(inputs: &Path, case: &str) -> Value {
-    eval_file(
-        "rust/nix-tests/nix/cases.nix",
-        &[
-            "--argstr",
-            "inputs",
-            inputs.to_str().expect("UTF-8 path"),
-            "-A",
-            case,
-        ],
-    )
+    try_eval_case(inputs, case).unwrap_or_else(|e| panic!("evaluating case {case} failed:\n{e}"))
+}
+
+/// The error of a case that must fail to evaluate.
+pub fn eval_case_error(inputs: &Path, case: &str) -> String {
+    match try_eval_case(inputs, case) {
+        Ok(value) => panic!("case {case} evaluated to {value} instead of failing"),
+        Err(stderr) => stderr,
+    }
 }
 
 /// The golden manifest both sides are tested against.
@@ -112,4 +149,35 @@ pub fn copy_our_flake(to: &Path) {
     for folder in ["lib", "modules", "templates"] {
         copy_dir(&repo.join(folder), &to.join(folder));
     }
+}
+
+/// A module-evaluation test: case `$case` of checks/eval evaluated with the
+/// test inputs, its JSON bound to `$v`; with `error`, a case that must fail,
+/// its error message bound to `$v`. Ignored with the reason when
+/// ARTIFACTS_TEST_INPUTS is unset (build.rs), and skipped with a notice if
+/// it runs anyway.
+#[macro_export]
+macro_rules! module_test {
+    ($name:ident, $case:literal, |$v:ident| $body:block) => {
+        #[test]
+        #[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+        fn $name() {
+            let Some(inputs) = $crate::test_inputs(stringify!($name)) else {
+                return;
+            };
+            let $v = $crate::eval_case(&inputs, $case);
+            $body
+        }
+    };
+    ($name:ident, error $case:literal, |$v:ident| $body:block) => {
+        #[test]
+        #[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+        fn $name() {
+            let Some(inputs) = $crate::test_inputs(stringify!($name)) else {
+                return;
+            };
+            let $v = $crate::eval_case_error(&inputs, $case);
+            $body
+        }
+    };
 }

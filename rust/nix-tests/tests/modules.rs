@@ -1,23 +1,24 @@
 //! The module-evaluation tier: our NixOS and Home Manager modules with the
-//! real module system and the real agenix / sops-nix modules (checks/eval).
-//! Needs ARTIFACTS_TEST_INPUTS; skipped (ignored, with the reason) otherwise.
+//! real module system, the real agenix / sops-nix modules and the real Home
+//! Manager (checks/eval). Needs ARTIFACTS_TEST_INPUTS; skipped (ignored, with
+//! the reason) otherwise. The name rules are in names.rs.
 
-use artifacts_nix_tests::{eval_case, failed, golden, test_inputs};
-use serde_json::{json, Value};
+use artifacts_nix_tests::{failed, golden, module_test};
+use serde_json::json;
 
-fn case(name: &str) -> Option<Value> {
-    test_inputs(name).map(|inputs| eval_case(&inputs, name))
-}
-
-macro_rules! module_test {
-    ($name:ident, $case:literal, |$v:ident| $body:block) => {
-        #[test]
-        #[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
-        fn $name() {
-            let Some($v) = case($case) else { return };
-            $body
-        }
+/// The missing-file message of `scope` (`machine alpha`, `home alice`) for
+/// `artifact`, whose stored file is `file` under the artifact's folder.
+fn missing(kind: &str, scope: &str, artifact: &str, file: &str) -> String {
+    let folder = if kind == "machine" {
+        "machines"
+    } else {
+        "homes"
     };
+    format!(
+        "artifacts: {kind} '{scope}', artifact '{artifact}': the stored file \
+         artifacts/{folder}/{scope}/{artifact}/{file} is missing. \
+         Run: nix run .#artifacts -- generate --{kind} {scope} --artifact {artifact}"
+    )
 }
 
 module_test!(
@@ -50,11 +51,8 @@ module_test!(
     |v| {
         let failed = failed(&v);
         assert_eq!(failed.len(), 2, "{failed:?}");
-        for (artifact, file) in [("test", "test/secret.age"), ("attic", "attic/env.sops")] {
-            let expected = format!(
-            "artifacts: machine 'alpha', artifact '{artifact}': the stored file artifacts/machines/alpha/{file} is missing. \
-             Run: nix run .#artifacts -- generate --machine alpha --artifact {artifact}"
-        );
+        for (artifact, file) in [("test", "secret.age"), ("attic", "env.sops")] {
+            let expected = missing("machine", "alpha", artifact, file);
             assert!(failed.contains(&expected), "{expected}\nnot in {failed:?}");
         }
     }
@@ -75,13 +73,13 @@ module_test!(
     "unknownBackend",
     |v| {
         assert!(
-        failed(&v).contains(
-            &"artifacts: machine 'alpha', artifact 'test': unknown backend 'vault'. Known backends: agenix, sops-nix."
-                .to_owned()
-        ),
-        "{:?}",
-        failed(&v)
-    );
+            failed(&v).contains(
+                &"artifacts: machine 'alpha', artifact 'test': unknown backend 'vault'. Known backends: agenix, sops-nix."
+                    .to_owned()
+            ),
+            "{:?}",
+            failed(&v)
+        );
         assert_eq!(v["age"], json!({}));
     }
 );
@@ -154,21 +152,79 @@ module_test!(
     }
 );
 
+// The first run of a standalone home, through the real
+// homeManagerConfiguration: its manifest is readable (the CLI reads it to
+// generate), nothing is deployed, no assertion fails...
+module_test!(home_first_run_exposes_the_manifest, "homeFirstRun", |v| {
+    assert_eq!(failed(&v), Vec::<String>::new());
+    assert_eq!(v["age"], json!({}));
+    assert_eq!(v["sops"], json!({}));
+    let manifest = &v["manifest"];
+    assert_eq!(manifest["kind"], "home");
+    assert_eq!(manifest["name"], "alice");
+    assert_eq!(manifest["artifacts"]["test"]["backend"], "agenix");
+    assert_eq!(manifest["artifacts"]["attic"]["backend"], "sops-nix");
+});
+
+// ...and building it fails, naming every missing file and the command.
+module_test!(
+    home_first_run_build_names_every_missing_file,
+    error "homeFirstRunActivation",
+    |error| {
+        for (artifact, file) in [("test", "secret.age"), ("attic", "env.sops")] {
+            let expected = missing("home", "alice", artifact, file);
+            assert!(error.contains(&expected), "{expected}\nnot in {error}");
+        }
+        assert!(!error.contains("Failed assertions"), "{error}");
+    }
+);
+
+module_test!(home_with_stored_files_builds, "homeActivation", |v| {
+    assert!(
+        v.as_str().unwrap().ends_with("-home-manager-generation"),
+        "{v}"
+    );
+});
+
 module_test!(
     home_manager_in_nixos_is_user_at_machine,
     "homeInNixos",
     |v| {
         assert_eq!(failed(&v), Vec::<String>::new());
+        assert_eq!(v["machineFailed"], json!([]));
         assert_eq!(v["name"], "alice@alpha");
         let directory = v["directory"].as_str().unwrap();
         assert!(
             directory.ends_with("checks/eval/fixtures/artifacts"),
             "{directory}"
         );
+        // The uid comes from the machine's users.users.alice.
         assert_eq!(
-            v["age"]["test/secret"]["file"],
-            "homes/alice@alpha/test/secret.age"
+            v["age"],
+            json!({ "test/secret": { "file": "homes/alice@alpha/test/secret.age",
+                                     "path": "/run/user/1000/artifacts/test/secret", "mode": "0400" } })
         );
+    }
+);
+
+module_test!(
+    home_manager_in_nixos_first_run_exposes_the_manifest,
+    "homeInNixosFirstRun",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+        assert_eq!(v["machineFailed"], json!([]));
+        assert_eq!(v["age"], json!({}));
+        assert_eq!(v["manifest"]["name"], "alice@alpha");
+        assert_eq!(v["manifest"]["artifacts"]["test"]["backend"], "agenix");
+    }
+);
+
+module_test!(
+    home_manager_in_nixos_first_run_build_names_the_missing_file,
+    error "homeInNixosFirstRunActivation",
+    |error| {
+        let expected = missing("home", "alice@alpha", "test", "secret.age");
+        assert!(error.contains(&expected), "{expected}\nnot in {error}");
     }
 );
 

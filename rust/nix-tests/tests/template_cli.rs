@@ -3,16 +3,21 @@
 //! `nixosConfigurations.alpha` has no failed assertions, and its
 //! `age.secrets` / `sops.secrets` point at the stored files, which the
 //! reference `age` and `sops` decrypt with the machine's SSH host key.
+//! The `home-manager` template, a standalone home built with the real
+//! Home Manager, is listed before anything is generated (its first run),
+//! then generated and deployed the same way.
 //!
 //! The template's inputs are local copies: this repository's flake,
-//! flake-parts, agenix and sops-nix from ARTIFACTS_TEST_INPUTS, and
-//! rust/nix-tests/nix/fake-nixpkgs with buildable-nixpkgs/overrides.nix, a
-//! stand-in nixpkgs whose `writers.writeBash` and `openssl` really build (no
-//! nixpkgs here). The CLI
-//! calls `builtins.getFlake`, which takes no `--override-input`, so the test
-//! writes the template's lock file first (`nix flake lock --override-input`).
+//! flake-parts, agenix, sops-nix and home-manager from ARTIFACTS_TEST_INPUTS,
+//! and the stand-in nixpkgs of rust/nix-tests/nix/fake-nixpkgs with
+//! buildable-nixpkgs/overrides.nix, whose `writers.writeBash` and `openssl`
+//! really build (no nixpkgs here). The CLI calls `builtins.getFlake`, which
+//! takes no `--override-input`, so the test writes the template's lock file
+//! first (`nix flake lock --override-input`).
 
-use artifacts_nix_tests::{copy_dir, copy_our_flake, nix_command, repo_root, run, test_inputs};
+use artifacts_nix_tests::{
+    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
+};
 use artifacts_sops::age::secrecy::ExposeSecret;
 use serde_json::Value;
 use std::io::Write;
@@ -98,7 +103,7 @@ struct TemplateFlake {
 
 impl TemplateFlake {
     /// The template as a user's git repository, locked to local inputs, with
-    /// the test's host key and admin recipient in configuration.nix.
+    /// the test's keys in configuration.nix (home.nix for a home).
     fn new(inputs: &Path, template: &str) -> TemplateFlake {
         let dir = tempfile::tempdir().expect("temporary directory");
         let root = dir.path();
@@ -109,26 +114,19 @@ impl TemplateFlake {
         copy_our_flake(&ours);
 
         let nixpkgs = root.join("nixpkgs");
-        copy_dir(&repo.join("rust/nix-tests/nix/fake-nixpkgs"), &nixpkgs);
+        stand_in_nixpkgs(inputs, &nixpkgs);
         std::fs::copy(
             repo.join("rust/nix-tests/nix/buildable-nixpkgs/overrides.nix"),
             nixpkgs.join("overrides.nix"),
         )
         .unwrap();
-        copy_dir(&inputs.join("nixpkgs-lib/lib"), &nixpkgs.join("lib"));
-        for (from, to) in [
-            ("lib/tests/stand-in-pkgs.nix", "stand-in-pkgs.nix"),
-            ("checks/eval/nixos-base.nix", "nixos-base.nix"),
-        ] {
-            std::fs::copy(repo.join(from), nixpkgs.join(to)).unwrap();
-        }
         let system = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
         std::fs::write(nixpkgs.join("system.nix"), format!("\"{system}\"\n")).unwrap();
 
         let flake = root.join("flake");
         copy_dir(&repo.join("templates").join(template), &flake);
-        let config = flake.join("configuration.nix");
-        let text = std::fs::read_to_string(&config).unwrap();
+        // The template's placeholder keys become the test's: the throwaway
+        // host key (for the home too: any SSH key is a recipient) and admin.
         let host =
             std::fs::read_to_string(repo.join("checks/keys/ssh_host_ed25519_key.pub")).unwrap();
         let admin = {
@@ -136,12 +134,25 @@ impl TemplateFlake {
             cmd.arg("-y").arg(repo.join("checks/keys/admin.agekey"));
             run(cmd).expect("age-keygen -y admin.agekey")
         };
-        for placeholder in ["ssh-ed25519 AAAA... root@alpha", "age1..."] {
+        let (file, placeholders): (&str, &[(&str, &str)]) = match template {
+            "home-manager" => (
+                "home.nix",
+                &[("ssh-ed25519 AAAA... alice@laptop", host.trim())],
+            ),
+            _ => (
+                "configuration.nix",
+                &[
+                    ("ssh-ed25519 AAAA... root@alpha", host.trim()),
+                    ("age1...", admin.trim()),
+                ],
+            ),
+        };
+        let config = flake.join(file);
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        for (placeholder, key) in placeholders {
             assert!(text.contains(placeholder), "{template}: no {placeholder:?}");
+            text = text.replace(placeholder, key);
         }
-        let text = text
-            .replace("ssh-ed25519 AAAA... root@alpha", host.trim())
-            .replace("age1...", admin.trim());
         std::fs::write(&config, text).unwrap();
 
         git(&flake, &["init", "-q"]);
@@ -162,6 +173,7 @@ impl TemplateFlake {
             ("flake-parts/nixpkgs-lib", inputs.join("nixpkgs-lib")),
             ("agenix", inputs.join("agenix")),
             ("sops-nix", inputs.join("sops-nix")),
+            ("home-manager", inputs.join("home-manager")),
         ] {
             let top = input.split('/').next().unwrap();
             if template_flake.contains(&format!("{top} = {{"))
@@ -201,6 +213,11 @@ impl TemplateFlake {
     /// `nixosConfigurations.alpha.config` through the lock file, as the
     /// user's `nixos-rebuild` would see it.
     fn machine(&self) -> Value {
+        self.config("nixosConfigurations.alpha")
+    }
+
+    /// `<configuration>.config` through the lock file, summarised by MACHINE.
+    fn config(&self, configuration: &str) -> Value {
         let mut cmd = nix_command("nix");
         cmd.env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
             .args([
@@ -211,12 +228,12 @@ impl TemplateFlake {
                 "--no-write-lock-file",
             ])
             .arg(format!(
-                "git+file://{}#nixosConfigurations.alpha.config",
+                "git+file://{}#{configuration}.config",
                 self.root().display()
             ))
             .args(["--apply", MACHINE]);
-        let out = run(cmd).unwrap_or_else(|e| panic!("nix eval alpha failed:\n{e}"));
-        eprintln!("alpha: {out}");
+        let out = run(cmd).unwrap_or_else(|e| panic!("nix eval {configuration} failed:\n{e}"));
+        eprintln!("{configuration}: {out}");
         serde_json::from_str(&out).expect("JSON from nix eval")
     }
 
@@ -405,4 +422,58 @@ fn sops_nix_template_generate_then_deploy() {
     assert!(after["age"].get("attic/env").is_none(), "{after}");
     assert_eq!(age_decrypt(&test), ANSWER.as_bytes());
     assert_attic_env(&sops_decrypt(flake.dir.path(), &attic));
+}
+
+/// The `list --json` row of home alice's `api-token`.
+fn api_token_row(flake: &TemplateFlake) -> Value {
+    let out = success(
+        "artifacts list --json",
+        flake.artifacts(&["list", "--json"]),
+    );
+    let rows: Value = serde_json::from_slice(&out).expect("JSON from list --json");
+    rows.as_array()
+        .expect("a list of rows")
+        .iter()
+        .find(|r| {
+            r["scope"]["kind"] == "home"
+                && r["scope"]["name"] == "alice"
+                && r["artifact"] == "api-token"
+        })
+        .unwrap_or_else(|| panic!("no row for alice/api-token in {rows:#}"))
+        .clone()
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn home_manager_template_first_run_lists_then_deploys() {
+    let Some(inputs) = test_inputs("home_manager_template_first_run_lists_then_deploys") else {
+        return;
+    };
+    let flake = TemplateFlake::new(&inputs, "home-manager");
+
+    // Day one, nothing generated: the real homeManagerConfiguration still
+    // lets the CLI read the home, and `list` shows its artifact as missing.
+    let out = success("artifacts list", flake.artifacts(&["list"]));
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("alice") && l.contains("api-token") && l.contains("missing")),
+        "{text}"
+    );
+    let row = api_token_row(&flake);
+    assert_eq!(row["status"], "missing", "{row}");
+    assert_eq!(row["backend"], "agenix", "{row}");
+
+    let answer = "token-for-alice\n";
+    let out = flake.artifacts(&["generate", "--prompt", &format!("api-token.token={answer}")]);
+    success("artifacts generate", out);
+    assert_eq!(api_token_row(&flake)["status"], "up-to-date");
+
+    let home = flake.config("homeConfigurations.alice");
+    assert_eq!(home["failed"], serde_json::json!([]), "{home}");
+    let token = flake.assert_deploys(
+        &home["age"]["api-token/token"],
+        "homes/alice/api-token/token.age",
+    );
+    assert_eq!(age_decrypt(&token), answer.as_bytes());
 }

@@ -1,11 +1,13 @@
-//! The templates' flakes evaluate with the real flake-parts and agenix /
-//! sops-nix flakes and this repository's flake, every input pointed at a
-//! local copy (`--override-input`). nixpkgs and home-manager are replaced by
-//! stand-ins (rust/nix-tests/nix/fake-*) because there is no nixpkgs here:
-//! what these tests cover is our flake, flake-module.nix and modules as the
-//! templates wire them, not a buildable system.
+//! The templates' flakes evaluate with the real flake-parts, agenix /
+//! sops-nix and home-manager flakes and this repository's flake, every input
+//! pointed at a local copy (`--override-input`). nixpkgs is replaced by a
+//! stand-in (rust/nix-tests/nix/fake-nixpkgs) because there is no nixpkgs
+//! here: what these tests cover is our flake, flake-module.nix and modules
+//! as the templates wire them, not a buildable system.
 
-use artifacts_nix_tests::{copy_dir, copy_our_flake, nix_command, repo_root, run, test_inputs};
+use artifacts_nix_tests::{
+    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +18,7 @@ struct Sandbox {
 }
 
 impl Sandbox {
-    /// Lays out local copies: our flake, the stand-in flakes, the template.
+    /// Lays out local copies: our flake, the stand-in nixpkgs, the template.
     fn new(inputs: PathBuf, template: &str) -> Sandbox {
         let dir = tempfile::tempdir().expect("temporary directory");
         let root = dir.path().to_path_buf();
@@ -25,30 +27,7 @@ impl Sandbox {
         let ours = root.join("artifacts");
         copy_our_flake(&ours);
 
-        let nixpkgs = root.join("nixpkgs");
-        copy_dir(&repo.join("rust/nix-tests/nix/fake-nixpkgs"), &nixpkgs);
-        copy_dir(&inputs.join("nixpkgs-lib/lib"), &nixpkgs.join("lib"));
-        std::fs::copy(
-            repo.join("lib/tests/stand-in-pkgs.nix"),
-            nixpkgs.join("stand-in-pkgs.nix"),
-        )
-        .unwrap();
-        std::fs::copy(
-            repo.join("checks/eval/nixos-base.nix"),
-            nixpkgs.join("nixos-base.nix"),
-        )
-        .unwrap();
-
-        let home_manager = root.join("home-manager");
-        copy_dir(
-            &repo.join("rust/nix-tests/nix/fake-home-manager"),
-            &home_manager,
-        );
-        std::fs::copy(
-            repo.join("checks/eval/home-base.nix"),
-            home_manager.join("home-base.nix"),
-        )
-        .unwrap();
+        stand_in_nixpkgs(&inputs, &root.join("nixpkgs"));
 
         copy_dir(
             &repo.join("templates").join(template),
@@ -72,11 +51,13 @@ impl Sandbox {
         self
     }
 
-    fn eval(&self, attr: &str, apply: &str) -> Value {
+    /// `nix eval` of the template's `attr` with `apply`: the JSON, or the
+    /// error of an evaluation that fails.
+    fn try_eval(&self, attr: &str, apply: &str) -> Result<Value, String> {
         let local = |p: &Path| format!("path:{}", p.display());
         let overrides = [
             ("nixpkgs", local(&self.root.join("nixpkgs"))),
-            ("home-manager", local(&self.root.join("home-manager"))),
+            ("home-manager", local(&self.inputs.join("home-manager"))),
             ("artifacts", local(&self.root.join("artifacts"))),
             ("flake-parts", local(&self.inputs.join("flake-parts"))),
             (
@@ -104,9 +85,14 @@ impl Sandbox {
         }
         cmd.arg(format!("{}#{attr}", local(&self.root.join("template"))));
         cmd.args(["--apply", apply]);
-        let out = run(cmd).unwrap_or_else(|e| panic!("nix eval {attr} failed:\n{e}"));
+        let out = run(cmd)?;
         eprintln!("{attr}: {out}");
-        serde_json::from_str(&out).expect("JSON from nix eval")
+        Ok(serde_json::from_str(&out).expect("JSON from nix eval"))
+    }
+
+    fn eval(&self, attr: &str, apply: &str) -> Value {
+        self.try_eval(attr, apply)
+            .unwrap_or_else(|e| panic!("nix eval {attr} failed:\n{e}"))
     }
 }
 
@@ -227,14 +213,44 @@ fn home_manager_template_evaluates() {
     let Some(inputs) = inputs("home_manager_template_evaluates") else {
         return;
     };
+    // The first run, with the real homeManagerConfiguration: the home reads
+    // (Home Manager checks its assertions first), deploys nothing yet...
     let sandbox = Sandbox::new(inputs, "home-manager");
     let v = sandbox.eval("homeConfigurations.alice.config", MACHINE);
+    assert_eq!(failed(&v), Vec::<&str>::new());
     assert_eq!(v["manifest"]["kind"], "home");
     assert_eq!(v["manifest"]["name"], "alice");
     assert_eq!(
         v["manifest"]["artifacts"]["api-token"]["prompts"]["token"]["type"],
         "line"
     );
+    assert_eq!(v["age"], serde_json::json!({}), "{v}");
+
+    // ...and cannot be built, saying what to run.
+    let error = sandbox
+        .try_eval("homeConfigurations.alice.activationPackage", "p: p.outPath")
+        .expect_err("the home builds with its files missing");
+    assert!(
+        error.contains("artifacts: home 'alice', artifact 'api-token': the stored file artifacts/homes/alice/api-token/token.age is missing. Run: nix run .#artifacts -- generate --home alice --artifact api-token"),
+        "{error}"
+    );
+
+    // Once stored, agenix deploys it.
+    std::fs::create_dir_all(
+        sandbox
+            .root
+            .join("template/artifacts/homes/alice/api-token"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("checks/eval/fixtures/artifacts/homes/alice/test/secret.age"),
+        sandbox
+            .root
+            .join("template/artifacts/homes/alice/api-token/token.age"),
+    )
+    .unwrap();
+    let v = sandbox.eval("homeConfigurations.alice.config", MACHINE);
+    assert_eq!(failed(&v), Vec::<&str>::new());
     assert!(
         v["age"]["api-token/token"]
             .as_str()
@@ -242,10 +258,12 @@ fn home_manager_template_evaluates() {
             .ends_with("/artifacts/homes/alice/api-token/token.age"),
         "{v}"
     );
+    let generation = sandbox.eval("homeConfigurations.alice.activationPackage", "p: p.outPath");
     assert!(
-        failed(&v)
-            .iter()
-            .any(|m| m.contains("generate --home alice --artifact api-token")),
-        "{v}"
+        generation
+            .as_str()
+            .unwrap()
+            .ends_with("-home-manager-generation"),
+        "{generation}"
     );
 }

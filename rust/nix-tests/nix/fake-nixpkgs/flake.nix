@@ -1,18 +1,11 @@
-# A stand-in for the nixpkgs flake, for evaluating the templates without
-# nixpkgs: nixpkgs' real lib (copied next to this file by the test), fake
-# packages (stand-in-pkgs.nix), and a `nixosSystem` that evaluates the
-# modules over the stand-in NixOS base (nixos-base.nix), and optional
-# buildable replacements (overrides.nix, see ../buildable-nixpkgs).
+# A stand-in for the nixpkgs flake (see default.nix for what is in this
+# folder): nixpkgs' real lib, the stand-in packages, and a `nixosSystem` that
+# evaluates the modules over the stand-in NixOS base (nixos-base.nix).
 {
   outputs = { self }:
     let
-      lib = import ./lib;
-      standIn = import ./stand-in-pkgs.nix // { inherit lib; };
-      # A test may drop an overrides.nix here (`{ lib, standIn }: attrs`) to
-      # replace some fake packages with buildable ones.
-      pkgs = standIn // (if builtins.pathExists ./overrides.nix
-        then import ./overrides.nix { inherit lib standIn; }
-        else { });
+      pkgs = import ./. { };
+      inherit (pkgs) lib;
       standInDefaults = {
         # What the NixOS openssh module would provide to agenix / sops-nix.
         services.openssh.hostKeys = lib.mkDefault [{ type = "ed25519"; path = "/etc/ssh/ssh_host_ed25519_key"; }];
@@ -22,6 +15,7 @@
       lib = lib // {
         nixosSystem = { modules, specialArgs ? { }, ... }: lib.evalModules {
           inherit specialArgs;
+          class = "nixos";
           modules = [ ./nixos-base.nix standInDefaults { _module.args.pkgs = pkgs; } ] ++ modules;
         };
       };

@@ -1,0 +1,33 @@
+# NixOS cases: the announcement on machine alpha with agenix and sops-nix,
+# stored files present or missing, and the configuration errors the modules
+# report by assertion.
+{ lib, machine, summary, failed, agenixNixos, sopsNixos, announcement, agenixOnly, fixtures, empty, ... }:
+{
+  # The announcement on a machine mixing both backends, files present.
+  announcement = let config = machine [ agenixNixos sopsNixos announcement { artifacts.directory = fixtures; } ]; in
+    summary config // {
+      atticEnvironmentFile = config.services.atticd.environmentFile;
+      manifestName = config.artifacts.manifest.name;
+    };
+
+  # The module system's manifest, to be equal to tests/golden/announcement.json.
+  manifest = (machine [ agenixNixos sopsNixos announcement ]).artifacts.manifest;
+
+  # The same declarations, nothing generated yet.
+  missing = summary (machine [ agenixNixos sopsNixos announcement { artifacts.directory = empty; } ]);
+
+  # `artifacts.directory` never set.
+  directoryUnset.failed = failed (machine [ agenixNixos sopsNixos announcement ]);
+
+  # A backend nobody knows.
+  unknownBackend = summary (machine [ agenixNixos announcement { artifacts.directory = fixtures; artifacts.store.test.backend = "vault"; } ]);
+
+  # agenix only, sops-nix not imported: evaluates, nothing asked of sops.
+  agenixOnly = summary (machine [ agenixNixos agenixOnly { artifacts.directory = fixtures; } ]);
+
+  # An artifact on sops-nix while sops-nix's module is not imported.
+  sopsNotImported = summary (machine [ agenixNixos announcement { artifacts.directory = fixtures; } ]);
+
+  # Everything on sops-nix by default, agenix not imported.
+  sopsDefault = summary (machine [ sopsNixos announcement { artifacts.directory = fixtures; artifacts.default.backend = lib.mkForce "sops-nix"; } ]);
+}
