@@ -39,6 +39,8 @@ let
     files = mapNamed (fileOf { inherit runtimeDir; artifact = name; }) (a.files or { });
     prompts = mapNamed promptOf (a.prompts or { });
     generator = generatorOf (a.generator or null);
+    dependencies = a.dependencies or [ ];
+    validation = a.validation or null;
   };
 
   mkManifest =

@@ -25,12 +25,17 @@ pub enum Command {
     List(ListArgs),
     /// Decrypt a stored file with an administrator's identity and print it.
     Show(ShowArgs),
+    /// Re-encrypt stored artifacts whose recipients or backend changed (or
+    /// whose metadata was lost) from their stored values, without running
+    /// any generator or asking anything.
+    Rekey(RekeyArgs),
 }
 
 /// Narrowing a command to some machines/homes and artifacts.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectArgs {
-    /// Only this machine or home (repeatable; `--home` is the same flag).
+    /// Only this machine or home (repeatable; `--home` is the same flag;
+    /// `shared` selects the shared artifacts).
     #[arg(long = "machine", visible_alias = "home", value_name = "NAME")]
     pub machines: Vec<String>,
     /// Only this artifact (repeatable).
@@ -63,7 +68,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
     pub timeout: u64,
     /// An age identity file or OpenSSH private key (repeatable) that reads
-    /// stored artifacts back, e.g. to rebuild lost metadata. Default:
+    /// stored artifacts back: dependencies that are not regenerated,
+    /// artifacts to re-encrypt for new recipients. Default:
     /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
     #[arg(long = "identity", short = 'i', value_name = "PATH")]
     pub identities: Vec<std::path::PathBuf>,
@@ -84,6 +90,17 @@ pub struct ShowArgs {
     pub target: String,
     /// An age identity file or OpenSSH private key (repeatable). Default:
     /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
+    #[arg(long = "identity", short = 'i', value_name = "PATH")]
+    pub identities: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// An age identity file or OpenSSH private key (repeatable) among the
+    /// artifacts' recipients. Default: $SOPS_AGE_KEY_FILE and
+    /// ~/.ssh/id_ed25519 where present.
     #[arg(long = "identity", short = 'i', value_name = "PATH")]
     pub identities: Vec<std::path::PathBuf>,
 }

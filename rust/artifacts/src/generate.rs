@@ -67,12 +67,14 @@ impl Output {
     }
 }
 
-/// Runs `program` for `node` with its prompt `answers`; stops it after
-/// `timeout`.
+/// Runs `program` for `node` with its prompt `answers` and its
+/// dependencies' files (`inputs`: dependency name → folder of its files);
+/// stops it after `timeout`.
 pub fn run(
     node: &Node,
     program: &Path,
     answers: &BTreeMap<String, Answer>,
+    inputs: &[(&str, PathBuf)],
     sandbox: &Sandbox,
     timeout: Option<Duration>,
 ) -> Result<Output, String> {
@@ -85,6 +87,13 @@ pub fn run(
         std::fs::write(prompts.join(name), value.as_slice())
             .map_err(|e| format!("cannot write prompt {name}: {e}"))?;
     }
+    // `$in/<dependency>/<file>`: copies in this private directory, so the
+    // generator cannot touch the originals its dependents also read.
+    let in_dir = output.dir.path().join("in");
+    for (name, files) in inputs {
+        copy_files(files, &in_dir.join(name))
+            .map_err(|e| format!("cannot prepare $in/{name}: {e}"))?;
+    }
     let vars = [
         ("machine", node.scope.name.as_str()),
         ("artifact", node.artifact.name.as_str()),
@@ -94,7 +103,8 @@ pub fn run(
     let writer_too = writer
         .try_clone()
         .map_err(|e| format!("cannot create a pipe: {e}"))?;
-    let mut command = sandbox.command(program, &out, &prompts, &vars);
+    let in_dir = (!inputs.is_empty()).then_some(in_dir.as_path());
+    let mut command = sandbox.command(program, &out, &prompts, in_dir, &vars);
     command
         .stdin(Stdio::null())
         .stdout(writer_too)
@@ -135,6 +145,15 @@ pub fn run(
     }
     check_outputs(node, &out)?;
     Ok(output)
+}
+
+fn copy_files(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+    }
+    Ok(())
 }
 
 /// Waits for `child`; `None` when `timeout` passed first (it was killed).

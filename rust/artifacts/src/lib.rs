@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => commands::check::run(&cli.flake, args),
         Command::List(args) => commands::list::run(&cli.flake, args),
         Command::Show(args) => commands::show::run(&cli.flake, args),
+        Command::Rekey(args) => commands::rekey::run(&cli.flake, args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

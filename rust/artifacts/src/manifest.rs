@@ -100,6 +100,13 @@ pub struct Artifact {
     #[serde(default)]
     pub prompts: BTreeMap<String, Prompt>,
     pub generator: Option<Generator>,
+    /// Artifacts (of the same scope, or shared) whose files the generator
+    /// reads from `$in/<dependency>/<file>`.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Any JSON value; when it changes, the artifact is stale.
+    #[serde(default)]
+    pub validation: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

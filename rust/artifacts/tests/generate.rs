@@ -273,28 +273,6 @@ fn an_answer_for_no_prompt_is_warned_about() {
 }
 
 #[test]
-fn changed_recipients_make_an_artifact_stale() {
-    let f = Fixture::new(r#"nixosConfigurations.alpha = machine "alpha" { inherit attic; };"#);
-    f.run(&["generate"]).ok();
-    f.write_flake(&format!(
-        r#"nixosConfigurations.alpha = machineWith "alpha" {{ adminRecipients = [ "{}" ]; store = {{ inherit attic; }}; }};"#,
-        common::public_key("admin").trim()
-    ));
-    let check = f.run(&["check"]);
-    assert_eq!(check.code(), 1, "{}", check.all());
-    assert!(
-        check
-            .stdout()
-            .contains("alpha/attic: stale: the recipients changed"),
-        "{}",
-        check.stdout()
-    );
-    f.run(&["generate"]).ok();
-    f.age_decrypt("machines/alpha/attic/env.age", "admin");
-    f.run(&["check"]).ok();
-}
-
-#[test]
 fn generators_run_in_parallel() {
     // Two generators that each wait for the other to have started: they can
     // only both succeed when --jobs 2 runs them at the same time.

@@ -117,22 +117,3 @@ fn a_tampered_sops_file_is_an_error_never_wrong_plaintext() {
         shown.stderr()
     );
 }
-
-#[test]
-fn switching_backend_stores_the_artifact_anew() {
-    let f = Fixture::new(r#"nixosConfigurations.alpha = machine "alpha" { inherit attic; };"#);
-    f.run(&["generate"]).ok();
-    assert!(f.stored("machines/alpha/attic/env.age").is_file());
-    f.write_flake(r#"nixosConfigurations.alpha = machine "alpha" { attic = attic // { backend = "sops-nix"; }; };"#);
-    let check = f.run(&["check"]);
-    assert_eq!(check.code(), 1, "{}", check.all());
-    assert!(
-        check.stdout().contains("alpha/attic: missing env.sops"),
-        "{}",
-        check.stdout()
-    );
-    f.run(&["generate"]).ok();
-    assert!(f
-        .sops_decrypt("machines/alpha/attic/env.sops", "alpha")
-        .starts_with(b"TOKEN="));
-}

@@ -1,8 +1,10 @@
 //! Backends decide how a generated file is stored. The built-in ones are
-//! native Rust: agenix (age files) and sops-nix (sops files). Public files
-//! (`secret = false`) are stored as plain text by every backend.
+//! native Rust: agenix (age files) and sops-nix (sops files); dummy stores
+//! nothing (the machine generates at activation). Public files
+//! (`secret = false`) are stored as plain text by every storing backend.
 
 mod agenix;
+mod dummy;
 mod sops_nix;
 
 use crate::identities::Identities;
@@ -14,6 +16,11 @@ use std::io::{Read, Write};
 pub trait Backend: Sync {
     /// The name used in `artifacts.store.<a>.backend`.
     fn name(&self) -> &'static str;
+    /// Whether the CLI stores the artifact in the flake. `false`: the
+    /// machine makes it itself (dummy), so the CLI neither generates nor checks it.
+    fn stores_in_flake(&self) -> bool {
+        true
+    }
     /// The stored file name of a secret file, e.g. `env.age`.
     fn stored_name(&self, file: &str) -> String;
     /// Checks that the recipients can be used, before any generator runs.
@@ -36,7 +43,7 @@ pub trait Backend: Sync {
 }
 
 /// Every built-in backend, looked up by name.
-pub const BUILTIN: &[&dyn Backend] = &[&agenix::Agenix, &sops_nix::SopsNix];
+pub const BUILTIN: &[&dyn Backend] = &[&agenix::Agenix, &sops_nix::SopsNix, &dummy::Dummy];
 
 pub fn find(name: &str) -> Option<&'static dyn Backend> {
     BUILTIN.iter().copied().find(|b| b.name() == name)

@@ -1,10 +1,10 @@
 //! `artifacts check`: runs nothing, changes nothing but an interrupted run's
 //! leftovers; exit 0 when everything is stored, current, intact and tracked
-//! by git, 1 when something needs `generate` (listed with the reason), 2 on
-//! errors.
+//! by git, 1 when something needs `generate` or `rekey` (listed with the
+//! reason), 2 on errors. A changed generator is reported, not counted: it
+//! applies only with `--regenerate`.
 
 use crate::cli::SelectArgs;
-use crate::plan::Status;
 use crate::store::lock::IfBusy;
 use std::process::ExitCode;
 
@@ -12,30 +12,38 @@ pub fn run(flake: &str, select: &SelectArgs) -> anyhow::Result<ExitCode> {
     let ctx = super::prepare(flake, select, "check", IfBusy::Wait)?;
     let plan = &ctx.plan;
     super::report_problems(plan);
-    let pending: Vec<_> = plan
-        .nodes
-        .iter()
-        .filter(|n| n.status != Status::UpToDate)
-        .collect();
-    for node in &pending {
-        println!(
-            "{}: {} ({})",
-            node.label(),
-            node.status,
-            node.backend.name()
-        );
+    let mut pending = 0;
+    let mut stored = 0;
+    for (_, node) in plan.selected().filter(|(_, n)| n.backend.stores_in_flake()) {
+        stored += 1;
+        if !node.status.in_order() {
+            pending += 1;
+            println!(
+                "{}: {} ({})",
+                node.label(),
+                node.status,
+                node.backend.name()
+            );
+        } else if node.generator_changed {
+            println!(
+                "{}: generator changed since it was generated; kept (`{}` applies it)",
+                node.label(),
+                ctx.flake.command(&format!(
+                    "generate --regenerate --machine {} --artifact {}",
+                    node.scope.name, node.artifact.name
+                ))
+            );
+        }
     }
     if !plan.problems.is_empty() {
         return Ok(ExitCode::from(2));
     }
-    if pending.is_empty() {
-        println!("All {} artifacts are stored and current.", plan.nodes.len());
+    if pending == 0 {
+        println!("All {stored} artifacts are stored and current.");
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{} of {} artifacts need attention: run `{}`.",
-        pending.len(),
-        plan.nodes.len(),
+        "{pending} of {stored} artifacts need attention: run `{}`.",
         ctx.flake.command("generate")
     );
     Ok(ExitCode::from(1))

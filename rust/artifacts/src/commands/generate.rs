@@ -1,88 +1,64 @@
-//! `artifacts generate`: plan, ask every prompt, build generators in one
-//! batch, run them in parallel and store each result as one transaction;
-//! rebuild lost metadata from files that decrypt; `git add` everything
-//! stored, also when interrupted or when other artifacts failed.
+//! `artifacts generate`: decide what the graph needs, ask every prompt,
+//! build generators in one batch, run them in dependency order (independent
+//! branches in parallel) and store each result as one transaction; re-encrypt
+//! what only needs new recipients; `git add` everything stored, also when
+//! interrupted or when other artifacts failed.
 
+use super::work::{self, Readback, Work};
 use crate::cli::GenerateArgs;
-use crate::generate;
-use crate::identities::Identities;
+use crate::generate::{self, Output};
 use crate::interrupt::{self, Phase};
-use crate::plan::{Node, Status};
+use crate::plan::{Node, Plan};
 use crate::prompts::{self, Answers, Given};
 use crate::sandbox::Sandbox;
 use crate::store::lock::IfBusy;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
-
-#[derive(Default)]
-struct Summary {
-    generated: usize,
-    rebuilt: usize,
-    failed: usize,
-    up_to_date: usize,
-}
 
 pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let ctx = super::prepare(flake, &args.select, "generate", IfBusy::Stop)?;
     let (flake, plan) = (&ctx.flake, &ctx.plan);
     super::report_problems(plan);
-    let mut summary = Summary {
+    let mut summary = work::Summary {
         failed: plan.problems.len(),
-        ..Summary::default()
+        ..Default::default()
     };
-
-    let mut todo: Vec<(usize, &Node)> = Vec::new();
-    let mut rebuild: Vec<&Node> = Vec::new();
-    let mut add: Vec<PathBuf> = Vec::new();
-    for (index, node) in plan.nodes.iter().enumerate() {
-        match &node.status {
-            _ if args.regenerate => todo.push((index, node)),
-            status if status.needs_generator() => todo.push((index, node)),
-            Status::Unverified { .. } => rebuild.push(node),
-            Status::Damaged { reason } => {
-                summary.failed += 1;
-                let dir = node.dir.strip_prefix(&flake.root).unwrap_or(&node.dir);
-                eprintln!(
-                    "error: {}, artifact {}: {reason}; it is left as it is\n  hint: restore it with `git checkout -- {}`, or replace it with `{}`",
-                    node.scope,
-                    node.artifact.name,
-                    dir.display(),
-                    flake.command(&format!(
-                        "generate --regenerate --machine {} --artifact {}",
-                        node.scope.name, node.artifact.name
-                    ))
-                );
-            }
-            Status::Untracked { .. } => add.push(node.dir.clone()),
-            _ => summary.up_to_date += 1,
-        }
-    }
-    if todo.is_empty() && rebuild.is_empty() && add.is_empty() {
+    let mut todo = Work::decide(plan, args.regenerate);
+    todo.report_refusals(plan, flake, &mut summary);
+    if todo.is_empty() {
         if summary.failed == 0 {
             eprintln!(
                 "Nothing to generate: all {} artifacts are up to date.",
                 summary.up_to_date
             );
         }
-        return Ok(exit(summary.failed));
+        return Ok(work::exit(&summary));
+    }
+    for (&i, why) in &todo.pulled_in {
+        eprintln!("{}: will be generated too: {why}", plan.nodes[i].label());
     }
 
-    // Every prompt before anything runs.
+    // Stored values the run reads back (dependencies, rekeys): decrypted
+    // before anything is asked or run, so a missing identity stops nothing
+    // half-way.
+    let readback = Readback::prepare(plan, &mut todo, &args.identities, &mut summary);
+
     interrupt::set_phase(Phase::Asking);
-    let answers = match ask(args, &todo)? {
+    let runnable: Vec<(usize, &Node)> =
+        todo.generate.iter().map(|&i| (i, &plan.nodes[i])).collect();
+    let answers = match ask(args, &runnable)? {
         Ok(answers) => answers,
         Err(code) => return Ok(code),
     };
     interrupt::set_phase(Phase::Working);
 
     let stored = Mutex::new(Vec::new());
-    rebuild_metadata(&rebuild, &args.identities, &stored, &mut summary);
-    if !todo.is_empty() {
-        let programs = build_generators(&todo);
+    readback.restore_all(plan, &todo, &stored, &mut summary);
+    if !todo.generate.is_empty() {
+        let programs = build_generators(&runnable);
         let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
         if let Some(warning) = warning {
             eprintln!("warning: {warning}");
@@ -91,15 +67,17 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let timeout = (args.timeout > 0).then(|| Duration::from_secs(args.timeout));
         let run = Run {
+            plan,
             programs: &programs,
             answers: &answers,
             sandbox: &sandbox,
-            timeout,
+            timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
             stored: &stored,
+            readback: &readback,
         };
-        for ((_, node), result) in todo.iter().zip(run.parallel(&todo, jobs)) {
+        for (i, result) in run.in_order(&todo.generate, jobs) {
+            let node = &plan.nodes[i];
             match result {
                 Ok(()) => summary.generated += 1,
                 Err(message) => {
@@ -112,46 +90,15 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-
+    let mut add = todo.add.clone();
     add.extend(stored.into_inner().unwrap_or_else(|e| e.into_inner()));
-    let added = add.len();
-    match &flake.git {
-        None => eprintln!(
-            "note: {} is not in a git repository; nothing was `git add`ed",
-            flake.root.display()
-        ),
-        Some(git) => match crate::store::git::add(&git.top, &add) {
-            Ok(()) if added > 0 => {
-                eprintln!("Added {added} artifact folder(s) to git, so Nix sees them.")
-            }
-            Ok(()) => {}
-            Err(e) => {
-                summary.failed += 1;
-                eprintln!("error: {e}");
-            }
-        },
-    }
-    let mut line = format!(
-        "Generated {}, failed {}, already up to date {}",
-        summary.generated, summary.failed, summary.up_to_date
-    );
-    if summary.rebuilt > 0 {
-        line.push_str(&format!(", metadata rebuilt {}", summary.rebuilt));
-    }
-    eprintln!("{line}.");
+    work::git_add(flake, &add, &mut summary);
+    summary.print();
     if interrupt::interrupted() {
         eprintln!("Interrupted: the artifacts generated above are stored whole and added to git; the others keep their earlier files.");
         return Ok(ExitCode::from(130));
     }
-    Ok(exit(summary.failed))
-}
-
-fn exit(failures: usize) -> ExitCode {
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    Ok(work::exit(&summary))
 }
 
 /// Collects every answer up front; `Err` is the exit code when some prompt
@@ -174,57 +121,6 @@ fn ask(args: &GenerateArgs, todo: &[(usize, &Node)]) -> anyhow::Result<Result<An
         eprintln!("Nothing was generated.");
         ExitCode::from(1)
     }))
-}
-
-/// Artifacts whose metadata is missing or unreadable: when their files
-/// decrypt, they are stored again unchanged (to the declared recipients)
-/// with new metadata; otherwise they are reported and left alone.
-fn rebuild_metadata(
-    nodes: &[&Node],
-    identity_paths: &[PathBuf],
-    stored: &Mutex<Vec<PathBuf>>,
-    summary: &mut Summary,
-) {
-    if nodes.is_empty() {
-        return;
-    }
-    let paths = if identity_paths.is_empty() {
-        Identities::default_paths()
-    } else {
-        identity_paths.to_vec()
-    };
-    let identities = Identities::load(&paths);
-    for node in nodes {
-        let needs_identity = node.artifact.files.values().any(|f| f.secret);
-        let result = match &identities {
-            Err(e) => Err(e.clone()),
-            Ok(ids) if needs_identity && ids.is_empty() => {
-                Err("no identity to decrypt them with".into())
-            }
-            Ok(ids) => crate::store::artifact::read(node, ids)
-                .and_then(|out| crate::store::artifact::write(node, &out.files())),
-        };
-        let Status::Unverified { reason } = &node.status else {
-            continue;
-        };
-        match result {
-            Ok(()) => {
-                summary.rebuilt += 1;
-                stored
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(node.dir.clone());
-                eprintln!("{}: {reason}; rebuilt it from the stored files, which decrypt (values unchanged)", node.label());
-            }
-            Err(e) => {
-                summary.failed += 1;
-                eprintln!(
-                    "error: {}, artifact {}: {reason}, and the files cannot be checked: {e}; they are left as they are\n  hint: pass --identity with a key among the artifact's recipients (artifacts.adminRecipients) to rebuild it, or replace it with --regenerate",
-                    node.scope, node.artifact.name
-                );
-            }
-        }
-    }
 }
 
 /// Node index → the program to run, or why there is none. Derivations are
@@ -255,65 +151,170 @@ fn build_generators(todo: &[(usize, &Node)]) -> BTreeMap<usize, Result<PathBuf, 
 
 /// What every worker shares.
 struct Run<'a> {
+    plan: &'a Plan,
     programs: &'a BTreeMap<usize, Result<PathBuf, String>>,
     answers: &'a Answers,
     sandbox: &'a Sandbox,
     timeout: Option<Duration>,
     /// Artifact folders stored so far, to `git add` whatever happens next.
     stored: &'a Mutex<Vec<PathBuf>>,
+    /// Dependencies read back from the store.
+    readback: &'a Readback,
+}
+
+/// The scheduler's state: a node is ready once every dependency it
+/// generates in this run is stored; a failure fails its dependents.
+#[derive(Default)]
+struct Schedule {
+    ready: VecDeque<usize>,
+    /// node → dependencies of this run not yet done.
+    waiting: BTreeMap<usize, usize>,
+    running: usize,
+    outputs: BTreeMap<usize, Arc<Output>>,
+    results: BTreeMap<usize, Result<(), String>>,
 }
 
 impl Run<'_> {
-    /// Runs the nodes on `jobs` threads; results in `todo` order. After an
-    /// interrupt no new generator starts.
-    fn parallel(&self, todo: &[(usize, &Node)], jobs: usize) -> Vec<Result<(), String>> {
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<(), String>>>> =
-            Mutex::new((0..todo.len()).map(|_| None).collect());
-        let total = todo.len();
+    /// Runs `todo` on `jobs` threads in dependency order; results by node.
+    fn in_order(&self, todo: &BTreeSet<usize>, jobs: usize) -> BTreeMap<usize, Result<(), String>> {
+        let mut schedule = Schedule::default();
+        for &i in todo {
+            let pending = self.plan.nodes[i]
+                .depends_on
+                .iter()
+                .filter(|d| todo.contains(d))
+                .count();
+            if pending == 0 {
+                schedule.ready.push_back(i);
+            } else {
+                schedule.waiting.insert(i, pending);
+            }
+        }
+        let state = (Mutex::new(schedule), Condvar::new());
         std::thread::scope(|s| {
-            for _ in 0..jobs.min(total) {
-                s.spawn(|| loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((index, node)) = todo.get(k) else {
-                        break;
-                    };
-                    let result = if interrupt::interrupted() {
-                        Err("not generated: interrupted".to_string())
-                    } else {
-                        eprintln!("[{}/{total}] {}: generating", k + 1, node.label());
-                        self.one(*index, node)
-                    };
-                    if result.is_ok() {
-                        eprintln!(
-                            "[{}/{total}] {}: stored with {}",
-                            k + 1,
-                            node.label(),
-                            node.backend.name()
-                        );
-                    }
-                    results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(result);
-                });
+            for _ in 0..jobs.min(todo.len()) {
+                s.spawn(|| self.worker(todo, &state));
             }
         });
-        results
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .map(|r| r.expect("every node ran"))
+        let schedule = state.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        schedule.results
+    }
+
+    fn worker(&self, todo: &BTreeSet<usize>, (lock, changed): &(Mutex<Schedule>, Condvar)) {
+        loop {
+            let (i, inputs) = {
+                let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    if let Some(i) = s.ready.pop_front() {
+                        s.running += 1;
+                        let inputs = self.inputs(i, &s.outputs);
+                        break (i, inputs);
+                    }
+                    if s.running == 0 {
+                        return; // nothing runs, nothing is ready: all done
+                    }
+                    s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let node = &self.plan.nodes[i];
+            let result = if interrupt::interrupted() {
+                Err("not generated: interrupted".to_string())
+            } else {
+                eprintln!("{}: generating", node.label());
+                self.one(i, node, &inputs)
+            };
+            let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+            s.running -= 1;
+            let ok = result.is_ok();
+            match result {
+                Ok(output) => {
+                    eprintln!("{}: stored with {}", node.label(), node.backend.name());
+                    s.outputs.insert(i, Arc::new(output));
+                    s.results.insert(i, Ok(()));
+                }
+                Err(e) => {
+                    s.results.insert(i, Err(e));
+                }
+            }
+            for &d in node.dependents.iter().filter(|d| todo.contains(d)) {
+                if ok {
+                    let left = s.waiting.get_mut(&d).expect("dependents wait");
+                    *left -= 1;
+                    if *left == 0 {
+                        s.waiting.remove(&d);
+                        s.ready.push_back(d);
+                    }
+                } else {
+                    fail_with_dependents(&mut s, self.plan, todo, d, &node.label());
+                }
+            }
+            changed.notify_all();
+        }
+    }
+
+    /// `$in`: dependency name → its plaintext files, fresh or read back.
+    fn inputs(&self, i: usize, fresh: &BTreeMap<usize, Arc<Output>>) -> Vec<(String, Arc<Output>)> {
+        self.plan.nodes[i]
+            .depends_on
+            .iter()
+            .filter_map(|d| {
+                let output = fresh.get(d).or_else(|| self.readback.outputs.get(d))?;
+                Some((self.plan.nodes[*d].artifact.name.clone(), output.clone()))
+            })
             .collect()
     }
 
-    fn one(&self, index: usize, node: &Node) -> Result<(), String> {
+    fn one(
+        &self,
+        index: usize,
+        node: &Node,
+        inputs: &[(String, Arc<Output>)],
+    ) -> Result<Output, String> {
+        if let Some(missing) = node.depends_on.iter().find(|d| {
+            !inputs
+                .iter()
+                .any(|(n, _)| *n == self.plan.nodes[**d].artifact.name)
+        }) {
+            return Err(format!(
+                "its dependency {} is not available",
+                self.plan.nodes[*missing].label()
+            ));
+        }
         let program = self.programs[&index].clone()?;
         let empty = BTreeMap::new();
         let answers = self.answers.get(&index).unwrap_or(&empty);
-        let output = generate::run(node, &program, answers, self.sandbox, self.timeout)?;
+        let inputs: Vec<(&str, PathBuf)> = inputs
+            .iter()
+            .map(|(n, o)| (n.as_str(), o.files()))
+            .collect();
+        let output = generate::run(node, &program, answers, &inputs, self.sandbox, self.timeout)?;
         crate::store::artifact::write(node, &output.files())?;
         self.stored
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(node.dir.clone());
-        Ok(())
+        Ok(output)
+    }
+}
+
+/// Marks `i` and everything depending on it (within `todo`) failed.
+fn fail_with_dependents(
+    s: &mut Schedule,
+    plan: &Plan,
+    todo: &BTreeSet<usize>,
+    i: usize,
+    because: &str,
+) {
+    if s.results.contains_key(&i) {
+        return;
+    }
+    s.waiting.remove(&i);
+    s.results.insert(
+        i,
+        Err(format!("not generated: its dependency {because} failed")),
+    );
+    let label = plan.nodes[i].label();
+    for &d in plan.nodes[i].dependents.iter().filter(|d| todo.contains(d)) {
+        fail_with_dependents(s, plan, todo, d, &label);
     }
 }

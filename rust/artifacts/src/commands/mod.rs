@@ -5,7 +5,9 @@
 pub mod check;
 pub mod generate;
 pub mod list;
+pub mod rekey;
 pub mod show;
+mod work;
 
 use crate::cli::SelectArgs;
 use crate::flake::Flake;
@@ -72,7 +74,7 @@ pub fn prepare(
     };
     let mut plan = Plan::build(&flake, &evaluation, &selection);
     plan.mark_untracked(&flake).map_err(anyhow::Error::msg)?;
-    if plan.nodes.is_empty()
+    if plan.selected().next().is_none()
         && plan.problems.is_empty()
         && !(select.machines.is_empty() && select.artifacts.is_empty())
     {

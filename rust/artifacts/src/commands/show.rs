@@ -23,20 +23,26 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let ctx = super::prepare(flake, &select, "show", crate::store::lock::IfBusy::Wait)?;
     let plan = &ctx.plan;
     super::report_problems(plan);
-    let Some(node) = plan.nodes.first() else {
+    // `alpha/token` may name the shared artifact alpha declares.
+    let mut selected: Vec<_> = plan.selected().map(|(_, n)| n).collect();
+    selected.sort_by_key(|n| n.scope.name != scope);
+    let Some(node) = selected.first() else {
         anyhow::bail!("machine or home {scope} has no usable artifact {artifact}");
     };
-    let paths = if args.identities.is_empty() {
-        Identities::default_paths()
-    } else {
-        args.identities.clone()
+    let identities = || -> anyhow::Result<Identities> {
+        let paths = if args.identities.is_empty() {
+            Identities::default_paths()
+        } else {
+            args.identities.clone()
+        };
+        let identities = Identities::load(&paths).map_err(anyhow::Error::msg)?;
+        if identities.is_empty() {
+            anyhow::bail!("no identity to decrypt with\n  hint: pass --identity with an admin age key or SSH private key");
+        }
+        Ok(identities)
     };
-    let identities = Identities::load(&paths).map_err(anyhow::Error::msg)?;
-    if identities.is_empty() {
-        anyhow::bail!("no identity to decrypt with\n  hint: pass --identity with an admin age key or SSH private key");
-    }
     let files: Vec<_> = node
-        .stored_files()
+        .stored_files_of(node.stored_backend)
         .filter(|(f, _)| file.is_none_or(|want| f.name == want))
         .collect();
     if files.is_empty() {
@@ -77,7 +83,7 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     // nothing rather than a part.
     let mut plaintext = zeroize::Zeroizing::new(Vec::new());
     if declared.secret {
-        node.backend.open(&mut stored, &mut *plaintext, &identities).map_err(|e| {
+        node.stored_backend.open(&mut stored, &mut *plaintext, &identities()?).map_err(|e| {
             anyhow::anyhow!("{}, artifact {}, file {}: {e}\n  hint: use an identity among the artifact's recipients (artifacts.adminRecipients)", node.scope, node.artifact.name, declared.name)
         })?;
     } else {

@@ -42,16 +42,17 @@ pub fn write(node: &Node, files: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot store into {}: {e}\n  hint: check permissions and free space of the flake's artifacts folder", node.dir.display()))
 }
 
-/// Decrypts the stored files of `node` into a private directory.
+/// Decrypts the stored files of `node` into a private directory, as the
+/// backend that stored them wrote them (another one during a migration).
 pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     let output = Output::empty()?;
-    for (file, path) in node.stored_files() {
+    for (file, path) in node.stored_files_of(node.stored_backend) {
         let mut sealed =
             File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut plain = File::create(output.files().join(&file.name))
             .map_err(|e| format!("cannot write into a private directory: {e}"))?;
         if file.secret {
-            node.backend
+            node.stored_backend
                 .open(&mut sealed, &mut plain, identities)
                 .map_err(|e| format!("file {}: {e}", file.name))?;
         } else {

@@ -21,8 +21,13 @@ pub struct Meta {
     pub backend: String,
     /// The recipients the secret files were encrypted to, as declared.
     pub recipients: Vec<String>,
-    /// The generator that made the files (store path), for information.
+    /// The generator that made the files (store path): a change is
+    /// reported, and acted on only with `--regenerate`.
     pub generator: Option<String>,
+    /// Digest of the declaration's `validation` value: a change makes the
+    /// artifact stale.
+    #[serde(default)]
+    pub validation: Option<String>,
     /// Stored file name (e.g. `key.age`) → `sha256:<hex>` of its bytes.
     pub files: BTreeMap<String, String>,
 }

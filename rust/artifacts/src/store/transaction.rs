@@ -248,6 +248,7 @@ mod tests {
             backend: "agenix".into(),
             recipients: vec![],
             generator: None,
+            validation: None,
             files: BTreeMap::new(),
         }
     }

@@ -1,0 +1,297 @@
+//! What `generate` and `rekey` do with a plan: which generators run (the
+//! selection, what depends on it, what it needs that is missing), which
+//! artifacts are only re-encrypted from their stored values (new recipients,
+//! another backend, lost metadata), which are only `git add`ed, and which
+//! are refused (damaged). Reading stored values back needs an identity; that
+//! is settled before anything is asked or run.
+
+use crate::flake::Flake;
+use crate::generate::Output;
+use crate::identities::Identities;
+use crate::plan::{closure, Node, Plan, Status};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+pub struct Summary {
+    pub generated: usize,
+    pub rekeyed: usize,
+    pub failed: usize,
+    pub up_to_date: usize,
+}
+
+impl Summary {
+    pub fn print(&self) {
+        let mut line = format!("Generated {}", self.generated);
+        if self.rekeyed > 0 {
+            line.push_str(&format!(", re-encrypted {}", self.rekeyed));
+        }
+        line.push_str(&format!(
+            ", failed {}, already up to date {}.",
+            self.failed, self.up_to_date
+        ));
+        eprintln!("{line}");
+    }
+}
+
+pub fn exit(summary: &Summary) -> ExitCode {
+    if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+#[derive(Default)]
+pub struct Work {
+    /// Nodes whose generator runs.
+    pub generate: BTreeSet<usize>,
+    /// Nodes in `generate` that were not asked for, with why.
+    pub pulled_in: BTreeMap<usize, String>,
+    /// Nodes stored again from their stored values, unchanged.
+    pub restore: Vec<usize>,
+    /// Artifact folders that only need `git add`.
+    pub add: Vec<PathBuf>,
+    /// Selected nodes left alone because they are damaged.
+    refused: Vec<usize>,
+    untouched: usize,
+}
+
+impl Work {
+    /// What `generate` does (`regenerate`: every selected node runs).
+    pub fn decide(plan: &Plan, regenerate: bool) -> Work {
+        let mut work = Work::default();
+        let seeds: Vec<usize> = plan
+            .selected()
+            .filter(|(_, n)| {
+                n.backend.stores_in_flake() && (regenerate || n.status.needs_generator())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        // Dependents of what runs run too (new CA, new certificate); what
+        // runs needs its missing dependencies first.
+        work.generate = closure(seeds.iter().copied(), |i| {
+            let node = &plan.nodes[i];
+            let dependents = node.dependents.iter().copied();
+            let missing = node
+                .depends_on
+                .iter()
+                .copied()
+                .filter(|&d| plan.nodes[d].status.needs_generator());
+            dependents.chain(missing).collect()
+        });
+        for &i in &work.generate {
+            let node = &plan.nodes[i];
+            if seeds.contains(&i) {
+                continue;
+            }
+            let why = match node.depends_on.iter().find(|d| work.generate.contains(d)) {
+                Some(&d) => format!(
+                    "it depends on {}, which is generated in this run",
+                    plan.nodes[d].label()
+                ),
+                None => match node.dependents.iter().find(|d| work.generate.contains(d)) {
+                    Some(&d) => format!(
+                        "{} needs it and it is {}",
+                        plan.nodes[d].label(),
+                        node.status
+                    ),
+                    None => "it is part of the run".into(),
+                },
+            };
+            work.pulled_in.insert(i, why);
+        }
+        for (i, node) in plan.selected().filter(|(i, _)| !work.generate.contains(i)) {
+            match &node.status {
+                Status::NeedsRekey { .. } | Status::Unverified { .. } => work.restore.push(i),
+                Status::Untracked { .. } => work.add.push(node.dir.clone()),
+                Status::Damaged { .. } => work.refused.push(i),
+                _ => work.untouched += 1,
+            }
+        }
+        work
+    }
+
+    /// What `rekey` does: only re-encrypting stored values.
+    pub fn rekey(plan: &Plan) -> Work {
+        let mut work = Work::default();
+        for (i, node) in plan.selected() {
+            match &node.status {
+                Status::NeedsRekey { .. } | Status::Unverified { .. } => work.restore.push(i),
+                Status::Damaged { .. } => work.refused.push(i),
+                _ => work.untouched += 1,
+            }
+        }
+        work
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.generate.is_empty() && self.restore.is_empty() && self.add.is_empty()
+    }
+
+    /// Reports damaged artifacts (never replaced silently) and counts the
+    /// untouched ones.
+    pub fn report_refusals(&self, plan: &Plan, flake: &Flake, summary: &mut Summary) {
+        summary.up_to_date += self.untouched;
+        for &i in &self.refused {
+            let node = &plan.nodes[i];
+            let Status::Damaged { reason } = &node.status else {
+                continue;
+            };
+            summary.failed += 1;
+            let dir = node.dir.strip_prefix(&flake.root).unwrap_or(&node.dir);
+            eprintln!(
+                "error: {}, artifact {}: {reason}; it is left as it is\n  hint: restore it with `git checkout -- {}`, or replace it with `{}`",
+                node.scope,
+                node.artifact.name,
+                dir.display(),
+                flake.command(&format!("generate --regenerate --machine {} --artifact {}", node.scope.name, node.artifact.name))
+            );
+        }
+    }
+}
+
+/// Stored values read back before anything runs: the dependencies that
+/// are not regenerated, decrypted with the administrator's identities.
+pub struct Readback {
+    pub outputs: BTreeMap<usize, Arc<Output>>,
+    identities: Result<Identities, String>,
+}
+
+impl Readback {
+    /// Decrypts every stored dependency `work` needs; a node whose
+    /// dependency cannot be read (and what depends on it) leaves the run
+    /// with an error, before any generator starts.
+    pub fn prepare(
+        plan: &Plan,
+        work: &mut Work,
+        identity_paths: &[PathBuf],
+        summary: &mut Summary,
+    ) -> Readback {
+        let paths = if identity_paths.is_empty() {
+            Identities::default_paths()
+        } else {
+            identity_paths.to_vec()
+        };
+        let identities = Identities::load(&paths).and_then(|ids| {
+            if ids.is_empty() {
+                Err("no identity to decrypt it with".to_string())
+            } else {
+                Ok(ids)
+            }
+        });
+        let mut readback = Readback {
+            outputs: BTreeMap::new(),
+            identities,
+        };
+        let needed: BTreeSet<usize> = work
+            .generate
+            .iter()
+            .flat_map(|&i| plan.nodes[i].depends_on.iter().copied())
+            .filter(|d| !work.generate.contains(d))
+            .collect();
+        let mut unreadable: BTreeMap<usize, String> = BTreeMap::new();
+        for d in needed {
+            let node = &plan.nodes[d];
+            let result = if node.status.readable() {
+                readback.read(node).map(|out| {
+                    readback.outputs.insert(d, Arc::new(out));
+                })
+            } else {
+                Err(format!("it is {}", node.status))
+            };
+            if let Err(why) = result {
+                unreadable.insert(d, why);
+            }
+        }
+        for (d, why) in unreadable {
+            let dependents: Vec<usize> = plan.nodes[d].dependents.clone();
+            for i in closure(dependents, |i| plan.nodes[i].dependents.clone()) {
+                if work.generate.remove(&i) {
+                    let node = &plan.nodes[i];
+                    summary.failed += 1;
+                    eprintln!(
+                        "error: {}, artifact {}: cannot read its dependency {}: {why}; nothing of it was generated\n  hint: pass --identity with an administrator's key (artifacts.adminRecipients), or regenerate the dependency too (--regenerate --artifact {})",
+                        node.scope,
+                        node.artifact.name,
+                        plan.nodes[d].label(),
+                        plan.nodes[d].artifact.name
+                    );
+                }
+            }
+        }
+        readback
+    }
+
+    fn read(&self, node: &Node) -> Result<Output, String> {
+        let needs_identity = node.artifact.files.values().any(|f| f.secret);
+        match &self.identities {
+            Err(why) if needs_identity => Err(why.clone()),
+            Ok(ids) => crate::store::artifact::read(node, ids),
+            Err(_) => crate::store::artifact::read(node, &Identities::default()),
+        }
+    }
+
+    /// Stores every node of `work.restore` again from its decrypted values:
+    /// to the current recipients and backend, with fresh metadata.
+    pub fn restore_all(
+        &self,
+        plan: &Plan,
+        work: &Work,
+        stored: &Mutex<Vec<PathBuf>>,
+        summary: &mut Summary,
+    ) {
+        for &i in &work.restore {
+            let node = &plan.nodes[i];
+            let result = self
+                .read(node)
+                .and_then(|out| crate::store::artifact::write(node, &out.files()));
+            match result {
+                Ok(()) => {
+                    summary.rekeyed += 1;
+                    stored
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(node.dir.clone());
+                    eprintln!(
+                        "{}: {}; re-encrypted from the stored values, which are unchanged",
+                        node.label(),
+                        node.status
+                    );
+                }
+                Err(e) => {
+                    summary.failed += 1;
+                    eprintln!(
+                        "error: {}, artifact {}: {}, but its stored values cannot be read: {e}; it is left as it is\n  hint: pass --identity with a key among its recipients (artifacts.adminRecipients), or replace it with --regenerate",
+                        node.scope, node.artifact.name, node.status
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `git add`s the stored folders (a flake sees only tracked files).
+pub fn git_add(flake: &Flake, dirs: &[PathBuf], summary: &mut Summary) {
+    match &flake.git {
+        None => eprintln!(
+            "note: {} is not in a git repository; nothing was `git add`ed",
+            flake.root.display()
+        ),
+        Some(git) => match crate::store::git::add(&git.top, dirs) {
+            Ok(()) if !dirs.is_empty() => {
+                eprintln!(
+                    "Added {} artifact folder(s) to git, so Nix sees them.",
+                    dirs.len()
+                )
+            }
+            Ok(()) => {}
+            Err(e) => {
+                summary.failed += 1;
+                eprintln!("error: {e}");
+            }
+        },
+    }
+}

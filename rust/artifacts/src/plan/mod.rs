@@ -1,0 +1,484 @@
+//! The plan: every (scope, artifact) of the flake as a node of a graph,
+//! with its stored state ([`Status`]) and its dependency edges. Shared
+//! artifacts are one node for all the scopes declaring them. Every node is
+//! planned, whatever `--machine`/`--artifact` say, because a selected node
+//! may read an unselected dependency or make an unselected dependent stale;
+//! the selection only marks what a command acts on and reports.
+
+mod graph;
+mod shared;
+mod status;
+
+pub use graph::closure;
+pub use status::Status;
+
+use crate::backend::{self, Backend};
+use crate::flake::Flake;
+use crate::keys::Recipient;
+use crate::manifest::{Artifact, Manifest, Scope};
+use crate::names;
+use crate::nix::Evaluation;
+use crate::store::{Meta, META_FILE};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+pub struct Node {
+    pub scope: Scope,
+    pub artifact: Artifact,
+    pub backend: &'static dyn Backend,
+    pub recipients: Vec<Recipient>,
+    /// Where this artifact's files are stored, on disk.
+    pub dir: PathBuf,
+    pub status: Status,
+    /// The backend that wrote the stored files; differs from `backend`
+    /// while a backend switch is pending.
+    pub stored_backend: &'static dyn Backend,
+    /// The generator changed since the files were made: reported, acted on
+    /// only with `--regenerate` (reformatting a script never rotates a CA).
+    pub generator_changed: bool,
+    /// Nodes whose files this one reads (`$in`), and those reading its.
+    pub depends_on: Vec<usize>,
+    pub dependents: Vec<usize>,
+    /// Whether `--machine`/`--artifact` select it.
+    pub selected: bool,
+    /// The scopes declaring it (one, or several for a shared artifact).
+    pub declared_by: Vec<Scope>,
+}
+
+impl Node {
+    /// `alpha/test`, `shared/token`: how the CLI names a node everywhere.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.scope.name, self.artifact.name)
+    }
+
+    /// The stored files with their on-disk paths.
+    pub fn stored_files(&self) -> impl Iterator<Item = (&crate::manifest::File, PathBuf)> {
+        self.stored_files_of(self.backend)
+    }
+
+    /// The stored files as `backend` names them.
+    pub fn stored_files_of<'a>(
+        &'a self,
+        backend: &'a dyn Backend,
+    ) -> impl Iterator<Item = (&'a crate::manifest::File, PathBuf)> + 'a {
+        self.artifact
+            .files
+            .values()
+            .map(move |f| (f, self.dir.join(backend::stored_name(backend, f))))
+    }
+
+    /// The metadata of what is about to be stored (digests are added as
+    /// the files are written).
+    pub fn meta(&self) -> Meta {
+        Meta {
+            version: crate::store::meta::META_VERSION,
+            backend: self.backend.name().to_string(),
+            recipients: self.recipients.iter().map(|r| r.text.clone()).collect(),
+            generator: self.artifact.generator.as_ref().map(|g| g.path.clone()),
+            validation: self.artifact.validation.as_ref().map(|v| {
+                crate::store::meta::digest(v.to_string().as_bytes())
+                    .expect("hashing memory cannot fail")
+            }),
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+/// A node that could not be planned, with what to do about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub scope: String,
+    pub artifact: Option<String>,
+    pub message: String,
+    #[serde(skip)]
+    selected: bool,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.artifact {
+            Some(a) => write!(f, "{}, artifact {a}: {}", self.scope, self.message),
+            None => write!(f, "{}: {}", self.scope, self.message),
+        }
+    }
+}
+
+/// Which nodes a command acts on (`--machine`, `--artifact`); `shared`
+/// names the shared artifacts.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    pub scopes: Vec<String>,
+    pub artifacts: Vec<String>,
+}
+
+impl Selection {
+    fn includes_scopes<'a>(&self, mut names: impl Iterator<Item = &'a str>) -> bool {
+        self.scopes.is_empty() || names.any(|n| self.scopes.iter().any(|s| s == n))
+    }
+    fn includes_artifact(&self, name: &str) -> bool {
+        self.artifacts.is_empty() || self.artifacts.iter().any(|a| a == name)
+    }
+}
+
+pub struct Plan {
+    /// Every node; commands act on the `selected` ones.
+    pub nodes: Vec<Node>,
+    /// Problems of the selection.
+    pub problems: Vec<Problem>,
+}
+
+/// A node-to-be: an artifact with where it is stored and for whom.
+struct Candidate {
+    scope: Scope,
+    artifact: Artifact,
+    dir: PathBuf,
+    recipients: Result<Vec<Recipient>, String>,
+    declared_by: Vec<Scope>,
+}
+
+impl Plan {
+    pub fn build(flake: &Flake, evaluation: &Evaluation, selection: &Selection) -> Plan {
+        let mut problems = Vec::new();
+        let mut problem =
+            |scopes: &[&str], scope: String, artifact: Option<&str>, message: String| {
+                let selected = selection.includes_scopes(scopes.iter().copied())
+                    && artifact.is_none_or(|a| selection.includes_artifact(a));
+                problems.push(Problem {
+                    scope,
+                    artifact: artifact.map(str::to_string),
+                    message,
+                    selected,
+                });
+            };
+        for failure in &evaluation.failures {
+            problem(
+                &[&failure.name],
+                format!("{} ({})", failure.name, failure.attribute),
+                None,
+                format!(
+                    "{}\n  hint: see why with `nix --extra-experimental-features 'nix-command flakes' eval '{}#{}.config.artifacts.manifest' --show-trace`",
+                    failure.reason, flake.reference, failure.attribute
+                ),
+            );
+        }
+        let sharing = folders_shared_by_several_scopes(flake, evaluation);
+        let mut candidates = Vec::new();
+        let mut groups = shared::SharedGroups::default();
+        let mut index = graph::Index::default();
+        for manifest in &evaluation.scopes {
+            let scope = manifest.scope();
+            let at = |artifact: Option<&str>| {
+                (
+                    vec![manifest.name.as_str()],
+                    scope.to_string(),
+                    artifact.map(str::to_string),
+                )
+            };
+            let base = check_scope(manifest, &sharing).and_then(|()| {
+                flake.artifacts_dir(&evaluation.out_path, manifest.directory.as_deref())
+            });
+            let base = match base {
+                Ok(base) => base,
+                Err(message) => {
+                    let (scopes, scope, _) = at(None);
+                    problem(&scopes, scope, None, message);
+                    continue;
+                }
+            };
+            let recipients = recipients_of(manifest);
+            let declared = index.declared.entry(scope.clone()).or_default();
+            for artifact in manifest.artifacts.values() {
+                declared.insert(artifact.name.clone(), artifact.shared);
+                let result = check_names(artifact).and_then(|()| {
+                    if artifact.shared {
+                        groups.add(&scope, artifact, &base, &recipients)
+                    } else {
+                        candidates.push(Candidate {
+                            scope: scope.clone(),
+                            artifact: artifact.clone(),
+                            dir: base.join(scope.folder()).join(&artifact.name),
+                            recipients: recipients.clone(),
+                            declared_by: vec![scope.clone()],
+                        });
+                        Ok(())
+                    }
+                });
+                if let Err(message) = result {
+                    let (scopes, scope, artifact) = at(Some(&artifact.name));
+                    problem(&scopes, scope, artifact.as_deref(), message);
+                }
+            }
+        }
+        for group in groups.groups.into_values() {
+            candidates.push(Candidate {
+                scope: Scope::shared(),
+                artifact: group.artifact,
+                dir: group.dir,
+                recipients: group.recipients,
+                declared_by: group.declared_by,
+            });
+        }
+
+        let mut nodes = Vec::new();
+        for candidate in candidates {
+            let names: Vec<String> = std::iter::once(&candidate.scope)
+                .chain(&candidate.declared_by)
+                .map(|s| s.name.clone())
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let selected = selection.includes_scopes(names.iter().copied())
+                && selection.includes_artifact(&candidate.artifact.name);
+            let (scope, artifact) = (candidate.scope.to_string(), candidate.artifact.name.clone());
+            match Node::new(candidate, selected) {
+                Ok(node) => {
+                    let at = nodes.len();
+                    if node.scope == Scope::shared() {
+                        index.shared.insert(node.artifact.name.clone(), at);
+                    } else {
+                        index
+                            .own
+                            .insert((node.scope.clone(), node.artifact.name.clone()), at);
+                    }
+                    nodes.push(node);
+                }
+                Err(message) => problem(&names, scope, Some(&artifact), message),
+            }
+        }
+        let broken = graph::link(&mut nodes, &index);
+        for (&i, message) in &broken {
+            let node = &nodes[i];
+            let names: Vec<&str> = std::iter::once(node.scope.name.as_str())
+                .chain(node.declared_by.iter().map(|s| s.name.as_str()))
+                .collect();
+            problem(
+                &names,
+                node.scope.to_string(),
+                Some(&node.artifact.name),
+                message.clone(),
+            );
+        }
+        let nodes = without(nodes, &broken);
+        problems.retain(|p| p.selected);
+        Plan { nodes, problems }
+    }
+
+    /// The nodes the command acts on.
+    pub fn selected(&self) -> impl Iterator<Item = (usize, &Node)> {
+        self.nodes.iter().enumerate().filter(|(_, n)| n.selected)
+    }
+
+    /// Marks up-to-date nodes whose stored files git does not track (Nix
+    /// cannot see them), with one `git ls-files`.
+    pub fn mark_untracked(&mut self, flake: &Flake) -> Result<(), String> {
+        let Some(git) = &flake.git else { return Ok(()) };
+        let current: Vec<&mut Node> = self
+            .nodes
+            .iter_mut()
+            .filter(|n| n.status == Status::UpToDate)
+            .collect();
+        let dirs: Vec<PathBuf> = current.iter().map(|n| n.dir.clone()).collect();
+        let tracked = crate::store::git::tracked(&git.top, &dirs)?;
+        for node in current {
+            let mut files: Vec<PathBuf> = node.stored_files().map(|(_, p)| p).collect();
+            files.push(node.dir.join(META_FILE));
+            let untracked: Vec<String> = files
+                .iter()
+                .filter(|p| !tracked.contains(*p))
+                .map(|p| {
+                    p.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect();
+            if !untracked.is_empty() {
+                node.status = Status::Untracked { untracked };
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `nodes` without the `broken` ones, edges renumbered.
+fn without(nodes: Vec<Node>, broken: &BTreeMap<usize, String>) -> Vec<Node> {
+    let mut renumber = BTreeMap::new();
+    for i in (0..nodes.len()).filter(|i| !broken.contains_key(i)) {
+        renumber.insert(i, renumber.len());
+    }
+    let keep = |edges: &[usize]| {
+        edges
+            .iter()
+            .filter_map(|e| renumber.get(e).copied())
+            .collect()
+    };
+    nodes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !broken.contains_key(i))
+        .map(|(_, mut n)| {
+            n.depends_on = keep(&n.depends_on);
+            n.dependents = keep(&n.dependents);
+            n
+        })
+        .collect()
+}
+
+impl Node {
+    /// A node with its backend checked and its status read from disk.
+    fn new(candidate: Candidate, selected: bool) -> Result<Node, String> {
+        let Candidate {
+            scope,
+            artifact,
+            dir,
+            recipients,
+            declared_by,
+        } = candidate;
+        let backend = backend::find(&artifact.backend).ok_or_else(|| {
+            format!(
+                "unknown backend `{}` (known: {})\n  hint: set artifacts.store.{}.backend or artifacts.default.backend to a known backend",
+                artifact.backend,
+                backend::known_names(),
+                artifact.name
+            )
+        })?;
+        // Only backends that encrypt need the keys.
+        let recipients = if backend.stores_in_flake() {
+            recipients?
+        } else {
+            Vec::new()
+        };
+        backend
+            .check_recipients(&recipients)
+            .map_err(|e| e.to_string())?;
+        let mut stored: BTreeMap<String, &str> = BTreeMap::new();
+        for file in artifact.files.values() {
+            let name = backend::stored_name(backend, file);
+            if let Some(other) = stored.insert(name.clone(), &file.name) {
+                return Err(format!(
+                    "files `{other}` and `{}` would both be stored as {name} with the {} backend\n  hint: rename one of them in artifacts.store.{}.files",
+                    file.name,
+                    backend.name(),
+                    artifact.name
+                ));
+            }
+        }
+        let mut node = Node {
+            scope,
+            artifact,
+            backend,
+            recipients,
+            dir,
+            status: Status::UpToDate,
+            stored_backend: backend,
+            generator_changed: false,
+            depends_on: Vec::new(),
+            dependents: Vec::new(),
+            selected,
+            declared_by,
+        };
+        let found = status::of(&node);
+        node.status = found.status;
+        node.stored_backend = found.stored_backend.unwrap_or(backend);
+        node.generator_changed = found.generator_changed;
+        Ok(node)
+    }
+}
+
+/// The scope's own name, and that no other scope shares its folder.
+fn check_scope(manifest: &Manifest, sharing: &BTreeMap<String, Vec<String>>) -> Result<(), String> {
+    names::check(&manifest.name).map_err(|why| {
+        format!(
+            "{why}\n  hint: set artifacts.name in {} to a valid name",
+            manifest.attribute
+        )
+    })?;
+    if manifest.name == Scope::shared().name {
+        return Err(format!(
+            "the name `shared` is reserved for shared artifacts (`artifacts show shared/<artifact>`)\n  hint: set artifacts.name in {} to another name",
+            manifest.attribute
+        ));
+    }
+    if let Some(others) = sharing.get(&manifest.attribute) {
+        return Err(format!(
+            "{} and {} would store their artifacts in the same folder artifacts/{}, overwriting each other\n  hint: give each its own artifacts.name (e.g. `artifacts.name = \"{}\";` in {}) or its own networking.hostName",
+            manifest.attribute,
+            others.join(" and "),
+            manifest.scope().folder(),
+            manifest.attribute.rsplit('.').next().unwrap_or(&manifest.name),
+            manifest.attribute
+        ));
+    }
+    Ok(())
+}
+
+/// The artifact's own name and those of its files and prompts.
+fn check_names(artifact: &Artifact) -> Result<(), String> {
+    let hint = |what: &str| {
+        format!(
+            "\n  hint: rename it in artifacts.store ({what} names become file names in the store)"
+        )
+    };
+    names::check(&artifact.name).map_err(|e| format!("artifact name {e}{}", hint("artifact")))?;
+    for name in artifact.files.keys() {
+        names::check(name).map_err(|e| format!("file name {e}{}", hint("file")))?;
+    }
+    for name in artifact.prompts.keys() {
+        names::check(name).map_err(|e| format!("prompt name {e}{}", hint("prompt")))?;
+    }
+    for name in &artifact.dependencies {
+        names::check(name).map_err(|e| format!("dependency name {e}{}", hint("artifact")))?;
+    }
+    Ok(())
+}
+
+/// Configurations whose scopes would share a storage folder (two machines
+/// left at the default host name `nixos`, say): attribute → the others.
+fn folders_shared_by_several_scopes(
+    flake: &Flake,
+    evaluation: &Evaluation,
+) -> BTreeMap<String, Vec<String>> {
+    let mut by_folder: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
+    for m in &evaluation.scopes {
+        if let Ok(base) = flake.artifacts_dir(&evaluation.out_path, m.directory.as_deref()) {
+            by_folder
+                .entry(base.join(m.scope().folder()))
+                .or_default()
+                .push(&m.attribute);
+        }
+    }
+    let mut sharing = BTreeMap::new();
+    for attributes in by_folder.into_values().filter(|a| a.len() > 1) {
+        for a in &attributes {
+            let others = attributes
+                .iter()
+                .filter(|o| *o != a)
+                .map(|o| o.to_string())
+                .collect();
+            sharing.insert(a.to_string(), others);
+        }
+    }
+    sharing
+}
+
+fn recipients_of(manifest: &Manifest) -> Result<Vec<Recipient>, String> {
+    let scope = manifest.scope();
+    let Some(key) = &manifest.public_key else {
+        return Err(format!(
+            "no public key declared, so nothing can be encrypted for it\n  hint: set artifacts.publicKey to the contents of /etc/ssh/ssh_host_ed25519_key.pub on {}",
+            manifest.name
+        ));
+    };
+    let mut recipients = vec![
+        Recipient::parse(&format!("{scope}'s artifacts.publicKey"), key)
+            .map_err(|e| e.to_string())?,
+    ];
+    for admin in &manifest.admin_recipients {
+        recipients.push(
+            Recipient::parse(&format!("{scope}'s artifacts.adminRecipients entry"), admin)
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(recipients)
+}

@@ -1,0 +1,253 @@
+//! A node's stored state, decided without decrypting: from the metadata
+//! beside the files (backend, recipients, generator, validation digest and
+//! one digest per stored file).
+
+use super::Node;
+use crate::backend::{self, Backend};
+use crate::store::{Meta, MetaRead, META_FILE};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Status {
+    UpToDate,
+    /// Declared files with no stored counterpart (their stored names).
+    Missing {
+        missing: Vec<String>,
+    },
+    /// Stored, but made for another declaration (files or validation
+    /// changed): the generator must run again.
+    Stale {
+        reason: String,
+    },
+    /// The stored values are right but encrypted for other recipients, or
+    /// kept by another backend: re-encrypted without running the generator.
+    NeedsRekey {
+        reason: String,
+    },
+    /// A stored file does not match the metadata's digest (truncated,
+    /// replaced, edited): never regenerated silently.
+    Damaged {
+        reason: String,
+    },
+    /// The files are there but the metadata is missing or unreadable, so
+    /// they cannot be checked: rebuilt when they decrypt, else left alone.
+    Unverified {
+        reason: String,
+    },
+    /// Stored and current, but git does not track these files, so Nix
+    /// cannot see them: `generate` adds them.
+    Untracked {
+        untracked: Vec<String>,
+    },
+    /// The backend makes it on the machine (dummy): nothing is stored.
+    OnMachine,
+}
+
+impl Status {
+    /// Whether `generate` (without `--regenerate`) runs the generator.
+    pub fn needs_generator(&self) -> bool {
+        matches!(self, Status::Missing { .. } | Status::Stale { .. })
+    }
+
+    /// Whether the stored values can be read back (for dependencies, rekeying).
+    pub fn readable(&self) -> bool {
+        matches!(
+            self,
+            Status::UpToDate | Status::NeedsRekey { .. } | Status::Untracked { .. }
+        )
+    }
+
+    /// Whether `check` counts it as in order.
+    pub fn in_order(&self) -> bool {
+        matches!(self, Status::UpToDate | Status::OnMachine)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::UpToDate => f.write_str("up to date"),
+            Status::Missing { missing } => write!(f, "missing {}", missing.join(", ")),
+            Status::Stale { reason } => write!(f, "stale: {reason}"),
+            Status::NeedsRekey { reason } => write!(f, "needs rekey: {reason}"),
+            Status::Damaged { reason } => write!(f, "damaged: {reason}"),
+            Status::Unverified { reason } => write!(f, "unverified: {reason}"),
+            Status::Untracked { untracked } => {
+                write!(
+                    f,
+                    "not tracked by git, so Nix cannot see it: {}",
+                    untracked.join(", ")
+                )
+            }
+            Status::OnMachine => f.write_str("generated on the machine"),
+        }
+    }
+}
+
+/// What the files on disk say about `node`.
+pub struct Found {
+    pub status: Status,
+    /// The backend that wrote the stored files (another one during a migration).
+    pub stored_backend: Option<&'static dyn Backend>,
+    /// The generator differs from the one that made the files.
+    pub generator_changed: bool,
+}
+
+pub fn of(node: &Node) -> Found {
+    let found = |status| Found {
+        status,
+        stored_backend: None,
+        generator_changed: false,
+    };
+    if !node.backend.stores_in_flake() {
+        return found(Status::OnMachine);
+    }
+    let meta = Meta::read(&node.dir);
+    // The files are where the backend that wrote them put them.
+    let stored_backend = match &meta {
+        MetaRead::Found(m) => backend::find(&m.backend)
+            .filter(|b| b.stores_in_flake())
+            .unwrap_or(node.backend),
+        _ => node.backend,
+    };
+    let stored_name = |file: &crate::manifest::File| backend::stored_name(stored_backend, file);
+    let missing: Vec<String> = node
+        .artifact
+        .files
+        .values()
+        .filter(|f| !node.dir.join(stored_name(f)).is_file())
+        .map(|f| backend::stored_name(node.backend, f))
+        .collect();
+    if !missing.is_empty() {
+        return found(Status::Missing { missing });
+    }
+    let have = match meta {
+        MetaRead::Found(meta) => meta,
+        MetaRead::Missing => {
+            return found(Status::Unverified {
+                reason: format!("{META_FILE} is missing"),
+            })
+        }
+        MetaRead::Corrupt(why) => {
+            return found(Status::Unverified {
+                reason: format!("{META_FILE} is unreadable: {why}"),
+            })
+        }
+    };
+    let mut result = Found {
+        status: Status::UpToDate,
+        stored_backend: Some(stored_backend),
+        generator_changed: matches!(
+            (&have.generator, &node.artifact.generator),
+            (Some(was), Some(is)) if *was != is.path
+        ),
+    };
+    result.status = compare(node, &have, stored_backend);
+    result
+}
+
+fn compare(node: &Node, have: &Meta, stored_backend: &dyn Backend) -> Status {
+    // Damage first: it is never acted on silently, whatever else changed.
+    for file in node.artifact.files.values() {
+        let name = backend::stored_name(stored_backend, file);
+        let Some(want) = have.files.get(&name) else {
+            continue;
+        };
+        match crate::store::meta::digest_file(&node.dir.join(&name)) {
+            Ok(digest) if digest == *want => {}
+            Ok(_) => {
+                return Status::Damaged {
+                    reason: format!(
+                        "{name} does not match its recorded digest (truncated, replaced or edited)"
+                    ),
+                }
+            }
+            Err(e) => {
+                return Status::Damaged {
+                    reason: format!("{name} cannot be read: {e}"),
+                }
+            }
+        }
+    }
+    let want = node.meta();
+    let declared: BTreeSet<String> = node
+        .artifact
+        .files
+        .values()
+        .map(|f| backend::stored_name(stored_backend, f))
+        .collect();
+    let recipients = |m: &Meta| m.recipients.iter().cloned().collect::<BTreeSet<_>>();
+    if have.files.keys().cloned().collect::<BTreeSet<_>>() != declared {
+        Status::Stale {
+            reason: "the declared files changed".into(),
+        }
+    } else if have.validation != want.validation {
+        Status::Stale {
+            reason: "its validation value changed".into(),
+        }
+    } else if have.backend != want.backend {
+        Status::NeedsRekey {
+            reason: format!(
+                "the backend changed from {} to {}; the values move over unchanged",
+                have.backend, want.backend
+            ),
+        }
+    } else if recipients(have) != recipients(&want) {
+        Status::NeedsRekey {
+            reason: recipients_change(have, &want),
+        }
+    } else {
+        Status::UpToDate
+    }
+}
+
+/// "recipients added: …; removed: …", with keys shortened for reading.
+fn recipients_change(have: &Meta, want: &Meta) -> String {
+    let short = |k: &String| {
+        let body = k.rsplit(' ').next().unwrap_or(k);
+        let kind = if k.starts_with("ssh-") {
+            k.split(' ').next().unwrap_or("")
+        } else {
+            ""
+        };
+        let tail: String = body
+            .chars()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!(
+            "{kind}{}…{tail}",
+            if kind.is_empty() {
+                &body[..body.len().min(6)]
+            } else {
+                " "
+            }
+        )
+    };
+    let added: Vec<_> = want
+        .recipients
+        .iter()
+        .filter(|r| !have.recipients.contains(r))
+        .map(short)
+        .collect();
+    let removed: Vec<_> = have
+        .recipients
+        .iter()
+        .filter(|r| !want.recipients.contains(r))
+        .map(short)
+        .collect();
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("recipients added: {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("recipients removed: {}", removed.join(", ")));
+    }
+    parts.join("; ")
+}
