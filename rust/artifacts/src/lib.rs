@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod names;
 pub mod nix;
 pub mod plan;
+pub mod progress;
 pub mod prompts;
 pub mod redact;
 pub mod sandbox;

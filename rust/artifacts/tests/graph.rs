@@ -71,7 +71,7 @@ fn a_dependency_reaches_the_generator_and_regenerating_it_regenerates_its_depend
     let stderr = first.stderr();
     let order: Vec<&str> = stderr
         .lines()
-        .filter(|l| l.ends_with(": stored with agenix"))
+        .filter(|l| l.contains(": stored with agenix"))
         .collect();
     let ca = order
         .iter()

@@ -9,6 +9,7 @@ use crate::cli::GenerateArgs;
 use crate::generate::{self, Output};
 use crate::interrupt::{self, Phase};
 use crate::plan::{Node, Plan};
+use crate::progress::Progress;
 use crate::prompts::{self, Answers, Given};
 use crate::sandbox::Sandbox;
 use crate::store::lock::IfBusy;
@@ -75,18 +76,12 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
             stored: &stored,
             readback: &readback,
+            progress: &Progress::new(todo.generate.len()),
         };
-        for (i, result) in run.in_order(&todo.generate, jobs) {
-            let node = &plan.nodes[i];
+        for result in run.in_order(&todo.generate, jobs).into_values() {
             match result {
                 Ok(()) => summary.generated += 1,
-                Err(message) => {
-                    summary.failed += 1;
-                    eprintln!(
-                        "error: {}, artifact {}: {message}",
-                        node.scope, node.artifact.name
-                    );
-                }
+                Err(_) => summary.failed += 1,
             }
         }
     }
@@ -160,6 +155,7 @@ struct Run<'a> {
     stored: &'a Mutex<Vec<PathBuf>>,
     /// Dependencies read back from the store.
     readback: &'a Readback,
+    progress: &'a Progress,
 }
 
 /// The scheduler's state: a node is ready once every dependency it
@@ -220,22 +216,21 @@ impl Run<'_> {
             let result = if interrupt::interrupted() {
                 Err("not generated: interrupted".to_string())
             } else {
-                eprintln!("{}: generating", node.label());
+                self.progress.started(node);
                 self.one(i, node, &inputs)
             };
+            let (result, output) = match result {
+                Ok(output) => (Ok(()), Some(output)),
+                Err(e) => (Err(e), None),
+            };
+            self.progress.finished(node, &result);
             let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
             s.running -= 1;
             let ok = result.is_ok();
-            match result {
-                Ok(output) => {
-                    eprintln!("{}: stored with {}", node.label(), node.backend.name());
-                    s.outputs.insert(i, Arc::new(output));
-                    s.results.insert(i, Ok(()));
-                }
-                Err(e) => {
-                    s.results.insert(i, Err(e));
-                }
+            if let Some(output) = output {
+                s.outputs.insert(i, Arc::new(output));
             }
+            s.results.insert(i, result);
             for &d in node.dependents.iter().filter(|d| todo.contains(d)) {
                 if ok {
                     let left = s.waiting.get_mut(&d).expect("dependents wait");
@@ -245,7 +240,7 @@ impl Run<'_> {
                         s.ready.push_back(d);
                     }
                 } else {
-                    fail_with_dependents(&mut s, self.plan, todo, d, &node.label());
+                    fail_with_dependents(&mut s, self, todo, d, &node.label());
                 }
             }
             changed.notify_all();
@@ -298,23 +293,16 @@ impl Run<'_> {
 }
 
 /// Marks `i` and everything depending on it (within `todo`) failed.
-fn fail_with_dependents(
-    s: &mut Schedule,
-    plan: &Plan,
-    todo: &BTreeSet<usize>,
-    i: usize,
-    because: &str,
-) {
+fn fail_with_dependents(s: &mut Schedule, run: &Run, todo: &BTreeSet<usize>, i: usize, because: &str) {
     if s.results.contains_key(&i) {
         return;
     }
     s.waiting.remove(&i);
-    s.results.insert(
-        i,
-        Err(format!("not generated: its dependency {because} failed")),
-    );
-    let label = plan.nodes[i].label();
-    for &d in plan.nodes[i].dependents.iter().filter(|d| todo.contains(d)) {
-        fail_with_dependents(s, plan, todo, d, &label);
+    let result = Err(format!("not generated: its dependency {because} failed"));
+    run.progress.finished(&run.plan.nodes[i], &result);
+    s.results.insert(i, result);
+    let label = run.plan.nodes[i].label();
+    for &d in run.plan.nodes[i].dependents.iter().filter(|d| todo.contains(d)) {
+        fail_with_dependents(s, run, todo, d, &label);
     }
 }
