@@ -39,8 +39,19 @@ let
     files = mapNamed (fileOf { inherit runtimeDir; artifact = name; }) (a.files or { });
     prompts = mapNamed promptOf (a.prompts or { });
     generator = generatorOf (a.generator or null);
+    # Artifacts of the same scope, or shared ones, whose files the
+    # generator reads as $in/<dependency>/<file>.
     dependencies = a.dependencies or [ ];
+    # Any JSON value, as declared; the CLI keeps its hash with the stored
+    # artifact, so a change makes it stale.
     validation = a.validation or null;
+  };
+
+  backendOf = b: {
+    check = generatorOf b.check;
+    serialize = generatorOf b.serialize;
+    deserialize = generatorOf (b.deserialize or null);
+    timeout = b.timeout or null;
   };
 
   mkManifest =
@@ -52,6 +63,8 @@ let
     , runtimeDir ? "/run"
     , default ? { }
     , store ? { }
+    , backends ? { }
+    , config ? { }
     , ...
     }:
     let
@@ -64,6 +77,11 @@ let
       # turns it into a path relative to the flake root. null: the default.
       directory = if directory == null then null else toString directory;
       artifacts = mapNamed (artifactOf { inherit runtimeDir defaultBackend; }) store;
+      # Script backends declared in Nix (BACKEND_GUIDE.md); their programs
+      # are built by the CLI with the generators.
+      backends = builtins.mapAttrs (_: backendOf) backends;
+      # artifacts.config.<backend>: handed to script backends as is.
+      inherit config;
     };
 in
 {

@@ -157,7 +157,7 @@ fn copy_files(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Waits for `child`; `None` when `timeout` passed first (it was killed).
-fn wait(
+pub(crate) fn wait(
     child: &mut std::process::Child,
     timeout: Option<Duration>,
 ) -> std::io::Result<Option<std::process::ExitStatus>> {
@@ -180,7 +180,7 @@ fn wait(
     status.map(|s| (!expired).then_some(s))
 }
 
-fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     match d.as_secs() {
         s if s % 60 == 0 && s >= 60 => format!("{} min", s / 60),
         s => format!("{s} s"),
@@ -232,13 +232,13 @@ fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 
 /// The end of a generator's output: at most [`LOG_KEEP`] bytes are kept.
 #[derive(Default)]
-struct Tail {
+pub(crate) struct Tail {
     bytes: Vec<u8>,
     dropped: u64,
 }
 
 impl Tail {
-    fn read(mut reader: impl Read) -> Tail {
+    pub(crate) fn read(mut reader: impl Read) -> Tail {
         let mut tail = Tail::default();
         let mut chunk = vec![0; 16 * 1024];
         while let Ok(n) = reader.read(&mut chunk) {
@@ -256,7 +256,7 @@ impl Tail {
     }
 
     /// The last lines, redacted, shortened and indented for an error message.
-    fn show(&self, redactor: &Redactor) -> String {
+    pub(crate) fn show(&self, redactor: &Redactor) -> String {
         let mut kept = &self.bytes[self.bytes.len().saturating_sub(LOG_KEEP)..];
         let mut skipped = self.dropped + (self.bytes.len() - kept.len()) as u64;
         if skipped > 0 {

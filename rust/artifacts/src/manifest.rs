@@ -77,6 +77,29 @@ pub struct Manifest {
     pub default_backend: String,
     #[serde(default)]
     pub artifacts: BTreeMap<String, Artifact>,
+    /// Script backends declared in Nix (`artifacts.backends.<name>`).
+    #[serde(default)]
+    pub backends: BTreeMap<String, ScriptDeclaration>,
+    /// `artifacts.config.<backend>`: any JSON, handed to script backends as
+    /// this target's `config`.
+    #[serde(default)]
+    pub config: BTreeMap<String, serde_json::Value>,
+    /// The configuration's name as script backends know it (set by the CLI):
+    /// `alpha` for `nixosConfigurations.alpha`, `alice` for
+    /// `homeConfigurations.alice`, `alice@alpha` for a home inside alpha.
+    #[serde(skip)]
+    pub configuration: String,
+}
+
+/// A script backend declared in Nix: programs the CLI builds in the same
+/// batch as the generators.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ScriptDeclaration {
+    pub check: Generator,
+    pub serialize: Generator,
+    pub deserialize: Option<Generator>,
+    /// Seconds each script may run.
+    pub timeout: Option<u64>,
 }
 
 impl Manifest {
@@ -141,7 +164,7 @@ pub enum PromptKind {
 }
 
 /// A generator: an executable file, or a package with one program in `bin/`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Generator {
     /// Set when the generator is a derivation the CLI must build first.

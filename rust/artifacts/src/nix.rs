@@ -154,6 +154,7 @@ fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawSco
     match serde_json::from_value::<Manifest>(value) {
         Ok(mut manifest) => {
             manifest.attribute = attribute.to_string();
+            manifest.configuration = name.to_string();
             evaluation.scopes.push(manifest)
         }
         Err(e) => evaluation

@@ -2,10 +2,15 @@
 //! native Rust: agenix (age files) and sops-nix (sops files); dummy stores
 //! nothing (the machine generates at activation). Public files
 //! (`secret = false`) are stored as plain text by every storing backend.
+//! Script backends ([`script`]) store wherever their scripts put things.
 
 mod agenix;
 mod dummy;
+mod registry;
+pub mod script;
 mod sops_nix;
+
+pub use registry::Registry;
 
 use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
@@ -20,6 +25,10 @@ pub trait Backend: Sync {
     /// machine makes it itself (dummy), so the CLI neither generates nor checks it.
     fn stores_in_flake(&self) -> bool {
         true
+    }
+    /// Set for script backends, which store through their own scripts.
+    fn as_script(&self) -> Option<&script::ScriptBackend> {
+        None
     }
     /// The stored file name of a secret file, e.g. `env.age`.
     fn stored_name(&self, file: &str) -> String;
@@ -45,16 +54,9 @@ pub trait Backend: Sync {
 /// Every built-in backend, looked up by name.
 pub const BUILTIN: &[&dyn Backend] = &[&agenix::Agenix, &sops_nix::SopsNix, &dummy::Dummy];
 
-pub fn find(name: &str) -> Option<&'static dyn Backend> {
+/// A built-in backend by name ([`Registry`] knows the script ones too).
+pub fn builtin(name: &str) -> Option<&'static dyn Backend> {
     BUILTIN.iter().copied().find(|b| b.name() == name)
-}
-
-pub fn known_names() -> String {
-    BUILTIN
-        .iter()
-        .map(|b| b.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The name a declared file has on disk under this backend.

@@ -12,7 +12,6 @@ use crate::plan::{Node, Plan};
 use crate::progress::Progress;
 use crate::prompts::{self, Answers, Given};
 use crate::sandbox::Sandbox;
-use crate::store::lock::IfBusy;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
-    let ctx = super::prepare(flake, &args.select, "generate", IfBusy::Stop)?;
+    let ctx = super::prepare_to_generate(flake, &args.select, args.regenerate)?;
     let (flake, plan) = (&ctx.flake, &ctx.plan);
     super::report_problems(plan);
     let mut summary = work::Summary {
@@ -59,7 +58,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let stored = Mutex::new(Vec::new());
     readback.restore_all(plan, &todo, &stored, &mut summary);
     if !todo.generate.is_empty() {
-        let programs = build_generators(&runnable);
+        let programs = programs(&runnable, ctx.build_error.as_deref());
         let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
         if let Some(warning) = warning {
             eprintln!("warning: {warning}");
@@ -118,22 +117,15 @@ fn ask(args: &GenerateArgs, todo: &[(usize, &Node)]) -> anyhow::Result<Result<An
     }))
 }
 
-/// Node index → the program to run, or why there is none. Derivations are
-/// realised with one batched build call.
-fn build_generators(todo: &[(usize, &Node)]) -> BTreeMap<usize, Result<PathBuf, String>> {
-    let derivations: BTreeSet<String> = todo
-        .iter()
-        .filter_map(|(_, n)| n.artifact.generator.as_ref()?.drv_path.clone())
-        .collect();
-    let build_error = crate::nix::build(&derivations.into_iter().collect::<Vec<_>>()).err();
+/// Node index → the program to run, or why there is none. The derivations
+/// were realised with the run's one batched build call (`build_error`: why
+/// it failed, for the generators whose output is missing).
+fn programs(todo: &[(usize, &Node)], build_error: Option<&str>) -> BTreeMap<usize, Result<PathBuf, String>> {
     todo.iter()
         .map(|(i, node)| {
             let program = match &node.artifact.generator {
-                None => Err(format!(
-                    "it has no generator\n  hint: set artifacts.store.{}.generator",
-                    node.artifact.name
-                )),
-                Some(g) if !Path::new(&g.path).exists() => Err(match &build_error {
+                None => Err(format!("it has no generator\n  hint: set artifacts.store.{}.generator", node.artifact.name)),
+                Some(g) if !Path::new(&g.path).exists() => Err(match build_error {
                     Some(e) => e.to_string(),
                     None => format!("the generator {} does not exist", g.path),
                 }),
@@ -283,7 +275,8 @@ impl Run<'_> {
             .map(|(n, o)| (n.as_str(), o.files()))
             .collect();
         let output = generate::run(node, &program, answers, &inputs, self.sandbox, self.timeout)?;
-        crate::store::artifact::write(node, &output.files())?;
+        let redactor = crate::redact::Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
+        crate::store::artifact::write(node, &output.files(), &redactor)?;
         self.stored
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -20,16 +20,31 @@ use std::collections::BTreeSet;
 pub struct Context {
     pub flake: Flake,
     pub plan: Plan,
+    /// Why the one batched build failed, if it did (the outputs that exist
+    /// are usable; the others fail their artifact with this).
+    pub build_error: Option<String>,
     _lock: StoreLock,
 }
 
 /// Locates the flake, locks its store (`command` names the holder),
-/// evaluates it once, recovers from interrupted runs and plans `select`.
-pub fn prepare(
+/// evaluates it once, recovers from interrupted runs, plans `select` and
+/// runs the check scripts of script backends (built first).
+pub fn prepare(flake: &str, select: &SelectArgs, command: &str, if_busy: IfBusy) -> anyhow::Result<Context> {
+    prepare_with(flake, select, command, if_busy, None)
+}
+
+/// [`prepare`] for `generate`: the generators the run may need are built in
+/// the same single batch as the script backends' programs.
+pub fn prepare_to_generate(flake: &str, select: &SelectArgs, regenerate: bool) -> anyhow::Result<Context> {
+    prepare_with(flake, select, "generate", IfBusy::Stop, Some(regenerate))
+}
+
+fn prepare_with(
     flake: &str,
     select: &SelectArgs,
     command: &str,
     if_busy: IfBusy,
+    generating: Option<bool>,
 ) -> anyhow::Result<Context> {
     interrupt::set_phase(Phase::Reading);
     let stale = crate::secret_dir::remove_stale();
@@ -72,8 +87,19 @@ pub fn prepare(
         scopes: select.machines.clone(),
         artifacts: select.artifacts.clone(),
     };
-    let mut plan = Plan::build(&flake, &evaluation, &selection);
+    let registry = crate::backend::Registry::load(&flake.root);
+    let mut plan = Plan::build(&flake, &evaluation, &selection, &registry);
     plan.mark_untracked(&flake).map_err(anyhow::Error::msg)?;
+    // One build for everything the run may need: script backends' programs
+    // and (for generate) every generator that may run, counting unchecked
+    // script-backed artifacts as needing it.
+    let relevant = plan.relevant();
+    let generators = match generating {
+        Some(regenerate) => work::may_generate(&plan, regenerate),
+        None => BTreeSet::new(),
+    };
+    let build_error = crate::nix::build(&plan.derivations(&relevant, &generators)).err().map(|e| e.to_string());
+    plan.run_checks(&relevant);
     if plan.selected().next().is_none()
         && plan.problems.is_empty()
         && !(select.machines.is_empty() && select.artifacts.is_empty())
@@ -85,11 +111,7 @@ pub fn prepare(
             flake.command("list")
         );
     }
-    Ok(Context {
-        flake,
-        plan,
-        _lock: lock,
-    })
+    Ok(Context { flake, plan, build_error, _lock: lock })
 }
 
 /// Prints planning problems as errors.

@@ -67,6 +67,16 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     if let crate::plan::Status::Damaged { reason } = &node.status {
         eprintln!("warning: {}: {reason}", node.label());
     }
+    // A script backend reads back through its deserialize script.
+    if let Some(script) = node.stored_backend.as_script() {
+        let call = crate::backend::script::Call { backend: script, node };
+        let out = call.deserialize().map_err(|e| {
+            anyhow::anyhow!("{}, artifact {}: {e}", node.scope, node.artifact.name)
+        })?;
+        let bytes = zeroize::Zeroizing::new(std::fs::read(out.files().join(&declared.name))?);
+        std::io::stdout().write_all(&bytes)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut stored = std::fs::File::open(path).map_err(|e| {
         anyhow::anyhow!(
             "{}, artifact {}: cannot read {}: {e}\n  hint: run `{}`",

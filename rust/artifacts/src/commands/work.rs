@@ -9,6 +9,7 @@ use crate::flake::Flake;
 use crate::generate::Output;
 use crate::identities::Identities;
 use crate::plan::{closure, Node, Plan, Status};
+use crate::redact::Redactor;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,29 +60,41 @@ pub struct Work {
     untouched: usize,
 }
 
+/// Whether the CLI makes `node`'s values (not the machine, as dummy does).
+fn generated_here(node: &Node) -> bool {
+    node.backend.stores_in_flake() || node.backend.as_script().is_some()
+}
+
+/// The selected nodes `generate` runs (with `regenerate`, all of them;
+/// else those `needs` says need it), what depends on them (new CA, new
+/// certificate) and what they need that `needs` says is missing.
+fn to_generate(plan: &Plan, regenerate: bool, needs: impl Fn(&Status) -> bool) -> (Vec<usize>, BTreeSet<usize>) {
+    let seeds: Vec<usize> = plan
+        .selected()
+        .filter(|(_, n)| generated_here(n) && (regenerate || needs(&n.status)))
+        .map(|(i, _)| i)
+        .collect();
+    let all = closure(seeds.iter().copied(), |i| {
+        let node = &plan.nodes[i];
+        let dependents = node.dependents.iter().copied().filter(|&d| generated_here(&plan.nodes[d]));
+        let missing = node.depends_on.iter().copied().filter(|&d| needs(&plan.nodes[d].status));
+        dependents.chain(missing).collect()
+    });
+    (seeds, all)
+}
+
+/// Every node whose generator a `generate` run may start, counting script
+/// backends' artifacts whose check has not run yet: what gets built.
+pub fn may_generate(plan: &Plan, regenerate: bool) -> BTreeSet<usize> {
+    to_generate(plan, regenerate, |s| s.needs_generator() || *s == Status::Unchecked).1
+}
+
 impl Work {
     /// What `generate` does (`regenerate`: every selected node runs).
     pub fn decide(plan: &Plan, regenerate: bool) -> Work {
         let mut work = Work::default();
-        let seeds: Vec<usize> = plan
-            .selected()
-            .filter(|(_, n)| {
-                n.backend.stores_in_flake() && (regenerate || n.status.needs_generator())
-            })
-            .map(|(i, _)| i)
-            .collect();
-        // Dependents of what runs run too (new CA, new certificate); what
-        // runs needs its missing dependencies first.
-        work.generate = closure(seeds.iter().copied(), |i| {
-            let node = &plan.nodes[i];
-            let dependents = node.dependents.iter().copied();
-            let missing = node
-                .depends_on
-                .iter()
-                .copied()
-                .filter(|&d| plan.nodes[d].status.needs_generator());
-            dependents.chain(missing).collect()
-        });
+        let (seeds, generate) = to_generate(plan, regenerate, Status::needs_generator);
+        work.generate = generate;
         for &i in &work.generate {
             let node = &plan.nodes[i];
             if seeds.contains(&i) {
@@ -107,7 +120,7 @@ impl Work {
             match &node.status {
                 Status::NeedsRekey { .. } | Status::Unverified { .. } => work.restore.push(i),
                 Status::Untracked { .. } => work.add.push(node.dir.clone()),
-                Status::Damaged { .. } => work.refused.push(i),
+                Status::Damaged { .. } | Status::Unusable { .. } => work.refused.push(i),
                 _ => work.untouched += 1,
             }
         }
@@ -120,7 +133,7 @@ impl Work {
         for (i, node) in plan.selected() {
             match &node.status {
                 Status::NeedsRekey { .. } | Status::Unverified { .. } => work.restore.push(i),
-                Status::Damaged { .. } => work.refused.push(i),
+                Status::Damaged { .. } | Status::Unusable { .. } => work.refused.push(i),
                 _ => work.untouched += 1,
             }
         }
@@ -137,6 +150,11 @@ impl Work {
         summary.up_to_date += self.untouched;
         for &i in &self.refused {
             let node = &plan.nodes[i];
+            if let Status::Unusable { reason } = &node.status {
+                summary.failed += 1;
+                eprintln!("error: {}, artifact {}: {reason}", node.scope, node.artifact.name);
+                continue;
+            }
             let Status::Damaged { reason } = &node.status else {
                 continue;
             };
@@ -226,7 +244,9 @@ impl Readback {
     }
 
     fn read(&self, node: &Node) -> Result<Output, String> {
-        let needs_identity = node.artifact.files.values().any(|f| f.secret);
+        // A script backend reads back through its own deserialize script.
+        let needs_identity =
+            node.stored_backend.as_script().is_none() && node.artifact.files.values().any(|f| f.secret);
         match &self.identities {
             Err(why) if needs_identity => Err(why.clone()),
             Ok(ids) => crate::store::artifact::read(node, ids),
@@ -247,7 +267,7 @@ impl Readback {
             let node = &plan.nodes[i];
             let result = self
                 .read(node)
-                .and_then(|out| crate::store::artifact::write(node, &out.files()));
+                .and_then(|out| crate::store::artifact::write(node, &out.files(), &Redactor::new([])));
             match result {
                 Ok(()) => {
                     summary.rekeyed += 1;

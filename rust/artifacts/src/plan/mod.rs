@@ -12,7 +12,7 @@ mod status;
 pub use graph::closure;
 pub use status::Status;
 
-use crate::backend::{self, Backend};
+use crate::backend::{self, Backend, Registry};
 use crate::flake::Flake;
 use crate::keys::Recipient;
 use crate::manifest::{Artifact, Manifest, Scope};
@@ -45,6 +45,8 @@ pub struct Node {
     pub selected: bool,
     /// The scopes declaring it (one, or several for a shared artifact).
     pub declared_by: Vec<Scope>,
+    /// Their configurations, for script backends.
+    pub targets: Vec<Target>,
 }
 
 impl Node {
@@ -83,6 +85,22 @@ impl Node {
             }),
             files: BTreeMap::new(),
         }
+    }
+}
+
+/// A configuration an artifact is for, as script backends see it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The configuration's name (`alpha`, `alice`, `alice@alpha`).
+    pub name: String,
+    pub kind: crate::manifest::ScopeKind,
+    /// `artifacts.config` of that configuration, by backend.
+    pub config: BTreeMap<String, serde_json::Value>,
+}
+
+impl Target {
+    fn of(manifest: &Manifest) -> Target {
+        Target { name: manifest.configuration.clone(), kind: manifest.kind, config: manifest.config.clone() }
     }
 }
 
@@ -136,10 +154,13 @@ struct Candidate {
     dir: PathBuf,
     recipients: Result<Vec<Recipient>, String>,
     declared_by: Vec<Scope>,
+    targets: Vec<Target>,
+    /// The manifest declaring it (the first one, for a shared artifact).
+    manifest: usize,
 }
 
 impl Plan {
-    pub fn build(flake: &Flake, evaluation: &Evaluation, selection: &Selection) -> Plan {
+    pub fn build(flake: &Flake, evaluation: &Evaluation, selection: &Selection, registry: &Registry) -> Plan {
         let mut problems = Vec::new();
         let mut problem =
             |scopes: &[&str], scope: String, artifact: Option<&str>, message: String| {
@@ -167,7 +188,7 @@ impl Plan {
         let mut candidates = Vec::new();
         let mut groups = shared::SharedGroups::default();
         let mut index = graph::Index::default();
-        for manifest in &evaluation.scopes {
+        for (manifest_index, manifest) in evaluation.scopes.iter().enumerate() {
             let scope = manifest.scope();
             let at = |artifact: Option<&str>| {
                 (
@@ -193,7 +214,7 @@ impl Plan {
                 declared.insert(artifact.name.clone(), artifact.shared);
                 let result = check_names(artifact).and_then(|()| {
                     if artifact.shared {
-                        groups.add(&scope, artifact, &base, &recipients)
+                        groups.add(&scope, (manifest_index, Target::of(manifest)), artifact, &base, &recipients)
                     } else {
                         candidates.push(Candidate {
                             scope: scope.clone(),
@@ -201,6 +222,8 @@ impl Plan {
                             dir: base.join(scope.folder()).join(&artifact.name),
                             recipients: recipients.clone(),
                             declared_by: vec![scope.clone()],
+                            targets: vec![Target::of(manifest)],
+                            manifest: manifest_index,
                         });
                         Ok(())
                     }
@@ -218,6 +241,8 @@ impl Plan {
                 dir: group.dir,
                 recipients: group.recipients,
                 declared_by: group.declared_by,
+                targets: group.targets,
+                manifest: group.manifest,
             });
         }
 
@@ -231,7 +256,7 @@ impl Plan {
             let selected = selection.includes_scopes(names.iter().copied())
                 && selection.includes_artifact(&candidate.artifact.name);
             let (scope, artifact) = (candidate.scope.to_string(), candidate.artifact.name.clone());
-            match Node::new(candidate, selected) {
+            match Node::new(candidate, selected, registry, &evaluation.scopes) {
                 Ok(node) => {
                     let at = nodes.len();
                     if node.scope == Scope::shared() {
@@ -267,6 +292,63 @@ impl Plan {
     /// The nodes the command acts on.
     pub fn selected(&self) -> impl Iterator<Item = (usize, &Node)> {
         self.nodes.iter().enumerate().filter(|(_, n)| n.selected)
+    }
+
+    /// The selected nodes with their dependencies and dependents: all a
+    /// command may need to know about.
+    pub fn relevant(&self) -> std::collections::BTreeSet<usize> {
+        let selected = self.selected().map(|(i, _)| i).collect::<Vec<_>>();
+        let up = closure(selected.iter().copied(), |i| self.nodes[i].depends_on.clone());
+        let down = closure(selected, |i| self.nodes[i].dependents.clone());
+        up.union(&down).copied().collect()
+    }
+
+    /// Runs the check scripts of script-backed nodes in `among` (in
+    /// parallel: each may wait on a vault or an agent).
+    pub fn run_checks(&mut self, among: &std::collections::BTreeSet<usize>) {
+        let pending: Vec<usize> =
+            among.iter().copied().filter(|&i| self.nodes[i].status == Status::Unchecked).collect();
+        let verdicts: Vec<(usize, Status)> = std::thread::scope(|s| {
+            let handles: Vec<_> = pending
+                .iter()
+                .map(|&i| {
+                    let node = &self.nodes[i];
+                    s.spawn(move || {
+                        let script = node.backend.as_script().expect("only script nodes are unchecked");
+                        let status = match (backend::script::Call { backend: script, node }).check() {
+                            Ok(Ok(())) => Status::UpToDate,
+                            Ok(Err(reason)) => Status::NotStored { reason },
+                            Err(reason) => Status::Unusable { reason },
+                        };
+                        (i, status)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("check threads do not panic")).collect()
+        });
+        for (i, status) in verdicts {
+            self.nodes[i].status = status;
+        }
+    }
+
+    /// The derivations the run needs built: script backends' programs and,
+    /// when given, the generators of `generating`.
+    pub fn derivations(&self, among: &std::collections::BTreeSet<usize>, generating: &std::collections::BTreeSet<usize>) -> Vec<String> {
+        let mut all = std::collections::BTreeSet::new();
+        for &i in among {
+            let node = &self.nodes[i];
+            for backend in [Some(node.backend), Some(node.stored_backend)].into_iter().flatten() {
+                if let Some(script) = backend.as_script() {
+                    all.extend(script.derivations.iter().cloned());
+                }
+            }
+        }
+        for &i in generating {
+            if let Some(drv) = self.nodes[i].artifact.generator.as_ref().and_then(|g| g.drv_path.clone()) {
+                all.insert(drv);
+            }
+        }
+        all.into_iter().collect()
     }
 
     /// Marks up-to-date nodes whose stored files git does not track (Nix
@@ -327,22 +409,10 @@ fn without(nodes: Vec<Node>, broken: &BTreeMap<usize, String>) -> Vec<Node> {
 
 impl Node {
     /// A node with its backend checked and its status read from disk.
-    fn new(candidate: Candidate, selected: bool) -> Result<Node, String> {
-        let Candidate {
-            scope,
-            artifact,
-            dir,
-            recipients,
-            declared_by,
-        } = candidate;
-        let backend = backend::find(&artifact.backend).ok_or_else(|| {
-            format!(
-                "unknown backend `{}` (known: {})\n  hint: set artifacts.store.{}.backend or artifacts.default.backend to a known backend",
-                artifact.backend,
-                backend::known_names(),
-                artifact.name
-            )
-        })?;
+    fn new(candidate: Candidate, selected: bool, registry: &Registry, manifests: &[Manifest]) -> Result<Node, String> {
+        let Candidate { scope, artifact, dir, recipients, declared_by, targets, manifest } = candidate;
+        let manifest = &manifests[manifest];
+        let backend = registry.find(&artifact.backend, manifest)?;
         // Only backends that encrypt need the keys.
         let recipients = if backend.stores_in_flake() {
             recipients?
@@ -377,8 +447,9 @@ impl Node {
             dependents: Vec::new(),
             selected,
             declared_by,
+            targets,
         };
-        let found = status::of(&node);
+        let found = status::of(&node, &|name| registry.find(name, manifest).ok());
         node.status = found.status;
         node.stored_backend = found.stored_backend.unwrap_or(backend);
         node.generator_changed = found.generator_changed;

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 pub struct Group {
     pub artifact: Artifact,
+    /// The manifest whose declaration is kept (backend lookup).
+    pub manifest: usize,
+    pub targets: Vec<super::Target>,
     pub dir: PathBuf,
     /// `Err`: some declaring scope has no usable key (why).
     pub recipients: Result<Vec<Recipient>, String>,
@@ -26,6 +29,7 @@ impl SharedGroups {
     pub fn add(
         &mut self,
         scope: &Scope,
+        (manifest, target): (usize, super::Target),
         artifact: &Artifact,
         base: &Path,
         recipients: &Result<Vec<Recipient>, String>,
@@ -35,6 +39,8 @@ impl SharedGroups {
                 artifact.name.clone(),
                 Group {
                     artifact: artifact.clone(),
+                    manifest,
+                    targets: vec![target],
                     dir: base.join(Scope::shared().folder()).join(&artifact.name),
                     recipients: recipients.clone(),
                     declared_by: vec![scope.clone()],
@@ -49,6 +55,7 @@ impl SharedGroups {
             ));
         }
         group.declared_by.push(scope.clone());
+        group.targets.push(target);
         match (&mut group.recipients, recipients) {
             (Ok(all), Ok(mine)) => {
                 for r in mine {

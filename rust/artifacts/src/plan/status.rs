@@ -44,12 +44,19 @@ pub enum Status {
     },
     /// The backend makes it on the machine (dummy): nothing is stored.
     OnMachine,
+    /// A script backend's check has yet to run.
+    Unchecked,
+    /// A script backend's check says it is not stored (its output says why).
+    NotStored { reason: String },
+    /// A script backend's check script is broken (missing, not executable,
+    /// timed out): nothing can be decided until it is fixed.
+    Unusable { reason: String },
 }
 
 impl Status {
     /// Whether `generate` (without `--regenerate`) runs the generator.
     pub fn needs_generator(&self) -> bool {
-        matches!(self, Status::Missing { .. } | Status::Stale { .. })
+        matches!(self, Status::Missing { .. } | Status::Stale { .. } | Status::NotStored { .. })
     }
 
     /// Whether the stored values can be read back (for dependencies, rekeying).
@@ -83,6 +90,9 @@ impl fmt::Display for Status {
                 )
             }
             Status::OnMachine => f.write_str("generated on the machine"),
+            Status::Unchecked => f.write_str("not checked yet"),
+            Status::NotStored { reason } => write!(f, "not stored: {reason}"),
+            Status::Unusable { reason } => write!(f, "cannot be checked: {reason}"),
         }
     }
 }
@@ -96,29 +106,47 @@ pub struct Found {
     pub generator_changed: bool,
 }
 
-pub fn of(node: &Node) -> Found {
-    let found = |status| Found {
-        status,
-        stored_backend: None,
-        generator_changed: false,
-    };
-    if !node.backend.stores_in_flake() {
+/// What the files on disk say about `node`; `resolve` names the backends
+/// metadata may mention (built-in, declared in Nix, backend.toml). Script
+/// backends' own verdict comes later, from their check script ([`Status::Unchecked`]).
+pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -> Found {
+    let found = |status| Found { status, stored_backend: None, generator_changed: false };
+    let is_script = node.backend.as_script().is_some();
+    if !node.backend.stores_in_flake() && !is_script {
         return found(Status::OnMachine);
     }
     let meta = Meta::read(&node.dir);
-    // The files are where the backend that wrote them put them.
+    // The values are where the backend that wrote them put them.
     let stored_backend = match &meta {
-        MetaRead::Found(m) => backend::find(&m.backend)
-            .filter(|b| b.stores_in_flake())
+        MetaRead::Found(m) => resolve(&m.backend)
+            .filter(|b| b.stores_in_flake() || b.as_script().is_some())
             .unwrap_or(node.backend),
         _ => node.backend,
     };
-    let stored_name = |file: &crate::manifest::File| backend::stored_name(stored_backend, file);
+    let generator_changed = |have: &Meta| {
+        matches!((&have.generator, &node.artifact.generator), (Some(was), Some(is)) if *was != is.path)
+    };
+    if is_script || stored_backend.as_script().is_some() {
+        let MetaRead::Found(have) = meta else { return found(Status::Unchecked) };
+        let moved = stored_backend.name() != node.backend.name();
+        let status = if moved && stored_backend.stores_in_flake() && !files_present(node, stored_backend) {
+            Status::Unchecked
+        } else if moved {
+            Status::NeedsRekey {
+                reason: format!("the backend changed from {} to {}; the values move over unchanged", have.backend, node.backend.name()),
+            }
+        } else if have.validation != node.meta().validation {
+            Status::Stale { reason: "its validation value changed".into() }
+        } else {
+            Status::Unchecked
+        };
+        return Found { status, stored_backend: Some(stored_backend), generator_changed: generator_changed(&have) };
+    }
     let missing: Vec<String> = node
         .artifact
         .files
         .values()
-        .filter(|f| !node.dir.join(stored_name(f)).is_file())
+        .filter(|f| !node.dir.join(backend::stored_name(stored_backend, f)).is_file())
         .map(|f| backend::stored_name(node.backend, f))
         .collect();
     if !missing.is_empty() {
@@ -126,27 +154,20 @@ pub fn of(node: &Node) -> Found {
     }
     let have = match meta {
         MetaRead::Found(meta) => meta,
-        MetaRead::Missing => {
-            return found(Status::Unverified {
-                reason: format!("{META_FILE} is missing"),
-            })
-        }
+        MetaRead::Missing => return found(Status::Unverified { reason: format!("{META_FILE} is missing") }),
         MetaRead::Corrupt(why) => {
-            return found(Status::Unverified {
-                reason: format!("{META_FILE} is unreadable: {why}"),
-            })
+            return found(Status::Unverified { reason: format!("{META_FILE} is unreadable: {why}") })
         }
     };
-    let mut result = Found {
-        status: Status::UpToDate,
+    Found {
+        status: compare(node, &have, stored_backend),
         stored_backend: Some(stored_backend),
-        generator_changed: matches!(
-            (&have.generator, &node.artifact.generator),
-            (Some(was), Some(is)) if *was != is.path
-        ),
-    };
-    result.status = compare(node, &have, stored_backend);
-    result
+        generator_changed: generator_changed(&have),
+    }
+}
+
+fn files_present(node: &Node, backend: &dyn Backend) -> bool {
+    node.artifact.files.values().all(|f| node.dir.join(backend::stored_name(backend, f)).is_file())
 }
 
 fn compare(node: &Node, have: &Meta, stored_backend: &dyn Backend) -> Status {

@@ -5,20 +5,28 @@
 use super::Staging;
 use crate::generate::Output;
 use crate::identities::Identities;
+use crate::backend::script::Call;
 use crate::plan::Node;
+use crate::redact::Redactor;
 use std::fs::File;
 use std::path::Path;
 
 /// Encrypts the declared files found in `files` and replaces the stored
-/// artifact with them in one atomic step.
-pub fn write(node: &Node, files: &Path) -> Result<(), String> {
+/// artifact with them in one atomic step. A script backend's `serialize`
+/// stores them instead (its output shown through `redactor` on failure);
+/// the flake then keeps only the artifact's metadata, so a later backend
+/// switch knows where the values are.
+pub fn write(node: &Node, files: &Path, redactor: &Redactor) -> Result<(), String> {
     let mut staging = Staging::new(&node.dir).map_err(|e| {
         format!(
             "cannot write into {}: {e}\n  hint: check permissions of the flake's artifacts folder",
             node.dir.display()
         )
     })?;
-    for file in node.artifact.files.values() {
+    if let Some(script) = node.backend.as_script() {
+        (Call { backend: script, node }).serialize(files, redactor)?;
+    }
+    for file in node.artifact.files.values().filter(|_| node.backend.as_script().is_none()) {
         let mut input = File::open(files.join(&file.name))
             .map_err(|e| format!("cannot read the generated file {}: {e}", file.name))?;
         let stored_name = crate::backend::stored_name(node.backend, file);
@@ -45,6 +53,9 @@ pub fn write(node: &Node, files: &Path) -> Result<(), String> {
 /// Decrypts the stored files of `node` into a private directory, as the
 /// backend that stored them wrote them (another one during a migration).
 pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
+    if let Some(script) = node.stored_backend.as_script() {
+        return (Call { backend: script, node }).deserialize();
+    }
     let output = Output::empty()?;
     for (file, path) in node.stored_files_of(node.stored_backend) {
         let mut sealed =

@@ -1,0 +1,236 @@
+//! Calling a backend script for one artifact: the environment of the
+//! contract, a private 0700 working directory removed afterwards, the
+//! shebang honoured (the script is executed as it is), a timeout, and
+//! errors naming backend, script, machine and artifact.
+
+use super::{Context, ScriptBackend};
+use crate::generate::{self, Output, Tail};
+use crate::interrupt::ChildGuard;
+use crate::plan::Node;
+use crate::redact::Redactor;
+use crate::secret_dir::SecretDir;
+use serde_json::json;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The scripts of `backend` for `node`.
+pub struct Call<'a> {
+    pub backend: &'a ScriptBackend,
+    pub node: &'a Node,
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Check,
+    Serialize,
+    Deserialize,
+}
+
+impl Which {
+    fn name(self) -> &'static str {
+        match self {
+            Which::Check => "check",
+            Which::Serialize => "serialize",
+            Which::Deserialize => "deserialize",
+        }
+    }
+}
+
+/// How a script ended.
+struct Ended {
+    success: bool,
+    log: Tail,
+}
+
+impl Call<'_> {
+    fn context(&self) -> Context {
+        Context::of(self.node.scope.kind)
+    }
+
+    /// `Ok(Ok(()))`: stored and current; `Ok(Err(reason))`: needs generating,
+    /// with the script's output as the reason; `Err`: the script is broken.
+    pub fn check(&self) -> Result<Result<(), String>, String> {
+        let scripts = self.backend.scripts(self.context())?;
+        let ended = self.run(Which::Check, &scripts.check, None, &Redactor::new([]))?;
+        if ended.success {
+            return Ok(Ok(()));
+        }
+        let said = ended.log.show(&Redactor::new([]));
+        Ok(Err(if said.is_empty() { "its check script says it is not stored".into() } else { format!("its check script says{said}") }))
+    }
+
+    /// Stores the plaintext files in `out` (which the script must not change).
+    pub fn serialize(&self, out: &Path, redactor: &Redactor) -> Result<(), String> {
+        let scripts = self.backend.scripts(self.context())?;
+        let before = digests(out).map_err(|e| format!("cannot read the generated files: {e}"))?;
+        read_only(out, true).map_err(|e| format!("cannot protect the generated files: {e}"))?;
+        let ended = self.run(Which::Serialize, &scripts.serialize, Some(out), redactor);
+        read_only(out, false).map_err(|e| format!("cannot unprotect the generated files: {e}"))?;
+        let ended = ended?;
+        if !ended.success {
+            return Err(self.failed(Which::Serialize, &scripts.serialize, &ended, redactor, "nothing was recorded as stored; fix the script and run generate again"));
+        }
+        if digests(out).ok() != Some(before) {
+            return Err(self.blame(Which::Serialize, &scripts.serialize, "changed the files in $out, which are read-only to it"));
+        }
+        Ok(())
+    }
+
+    /// Reads the stored files back into a private directory.
+    pub fn deserialize(&self) -> Result<Output, String> {
+        let scripts = self.backend.scripts(self.context())?;
+        let script = scripts.deserialize.as_ref().ok_or_else(|| {
+            format!(
+                "the backend {} ({}) has no deserialize script, so its stored values cannot be read back\n  hint: add one (BACKEND_GUIDE.md) or regenerate instead",
+                self.backend.name, self.backend.origin
+            )
+        })?;
+        let output = Output::empty()?;
+        let ended = self.run(Which::Deserialize, script, Some(&output.files()), &Redactor::new([]))?;
+        if !ended.success {
+            return Err(self.failed(Which::Deserialize, script, &ended, &Redactor::new([]), "its stored values could not be read"));
+        }
+        let mut written: Vec<String> = std::fs::read_dir(output.files())
+            .map_err(|e| format!("cannot read what deserialize wrote: {e}"))?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        written.sort();
+        let declared: Vec<String> = self.node.artifact.files.keys().cloned().collect();
+        if written != declared {
+            return Err(self.blame(
+                Which::Deserialize,
+                script,
+                &format!("wrote [{}] but the declared files are [{}]", written.join(", "), declared.join(", ")),
+            ));
+        }
+        Ok(output)
+    }
+
+    fn run(&self, which: Which, script: &Path, out: Option<&Path>, redactor: &Redactor) -> Result<Ended, String> {
+        let blame = |why: &str| self.blame(which, script, why);
+        match std::fs::metadata(script) {
+            Err(_) => return Err(blame("does not exist")),
+            Ok(m) if m.is_dir() => return Err(blame("is a directory, not a program")),
+            Ok(m) if m.permissions().mode() & 0o111 == 0 => {
+                return Err(blame("is not executable (chmod +x it)"))
+            }
+            Ok(_) => {}
+        }
+        let work = SecretDir::new().map_err(|e| format!("cannot create a private directory: {e}"))?;
+        let (targets, inputs) = self.describe(work.path()).map_err(|e| format!("cannot prepare the script's inputs: {e}"))?;
+        let (reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+        let writer_too = writer.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
+        let mut cmd = Command::new(script);
+        cmd.current_dir(work.path())
+            .env("artifact", &self.node.artifact.name)
+            .env("artifact_context", self.context().name())
+            .env("targets", &targets)
+            .env("inputs", &inputs)
+            .stdin(Stdio::null())
+            .stdout(writer_too)
+            .stderr(writer)
+            .process_group(0);
+        match self.context() {
+            Context::Nixos => {
+                cmd.env("machine", self.target_names()[0]);
+            }
+            Context::Homemanager => {
+                cmd.env("username", self.target_names()[0]);
+            }
+            Context::Shared => {}
+        }
+        if let Some(out) = out {
+            cmd.env("out", out);
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            let why = if e.raw_os_error() == Some(libc::ENOEXEC) {
+                "cannot be started: it has no `#!` line naming its interpreter".to_string()
+            } else {
+                format!("cannot be started: {e}")
+            };
+            blame(&why)
+        })?;
+        drop(cmd);
+        let pid = child.id();
+        let _guard = ChildGuard::register(pid);
+        let log = std::thread::spawn(move || Tail::read(reader));
+        let status = generate::wait(&mut child, Some(self.backend.timeout));
+        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        let log = log.join().unwrap_or_default();
+        match status.map_err(|e| blame(&format!("did not finish: {e}")))? {
+            None => Err(blame(&format!(
+                "did not finish within {} and was stopped{}\n  hint: raise the backend's timeout if it needs longer",
+                generate::human(self.backend.timeout),
+                log.show(redactor)
+            ))),
+            Some(status) => Ok(Ended { success: status.success(), log }),
+        }
+    }
+
+    fn target_names(&self) -> Vec<&str> {
+        self.node.targets.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    /// Writes `targets.json` and `inputs/<file>.json` into `dir`.
+    fn describe(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
+        let targets: Vec<_> = self
+            .node
+            .targets
+            .iter()
+            .map(|t| {
+                json!({
+                    "name": t.name,
+                    "type": Context::of(t.kind).name(),
+                    "config": t.config.get(self.backend.name).cloned().unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .collect();
+        let targets_file = dir.join("targets.json");
+        std::fs::write(&targets_file, json!({ "context": self.context().name(), "targets": targets }).to_string())?;
+        let inputs = dir.join("inputs");
+        std::fs::create_dir(&inputs)?;
+        for file in self.node.artifact.files.values() {
+            let description = json!({
+                "path": file.path, "owner": file.owner, "group": file.group, "mode": file.mode, "secret": file.secret,
+            });
+            std::fs::write(inputs.join(format!("{}.json", file.name)), description.to_string())?;
+        }
+        Ok((targets_file, inputs))
+    }
+
+    fn blame(&self, which: Which, script: &Path, why: &str) -> String {
+        format!(
+            "the {} script of backend {} ({}) {why}\n  script: {}\n  hint: see BACKEND_GUIDE.md for what each script gets and must do",
+            which.name(),
+            self.backend.name,
+            self.backend.origin,
+            script.display()
+        )
+    }
+
+    fn failed(&self, which: Which, script: &Path, ended: &Ended, redactor: &Redactor, consequence: &str) -> String {
+        self.blame(which, script, &format!("failed{}; {consequence}", ended.log.show(redactor)))
+    }
+}
+
+/// name → sha256 of every file in `dir`.
+fn digests(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        all.push((entry.file_name().to_string_lossy().into_owned(), crate::store::meta::digest_file(&entry.path())?));
+    }
+    all.sort();
+    Ok(all)
+}
+
+/// Makes `dir` and its files read-only (or writable again, for cleanup).
+fn read_only(dir: &Path, yes: bool) -> std::io::Result<()> {
+    let (dir_mode, file_mode) = if yes { (0o500, 0o400) } else { (0o700, 0o600) };
+    for entry in std::fs::read_dir(dir)? {
+        std::fs::set_permissions(entry?.path(), std::fs::Permissions::from_mode(file_mode))?;
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(dir_mode))
+}
