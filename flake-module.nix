@@ -6,17 +6,22 @@
 #   - a flake-level `artifacts.directory` (default: `artifacts/` at the
 #     flake's root) and the NixOS / Home Manager modules with that directory
 #     already set: `config.artifacts.nixosModule` / `config.artifacts.homeModule`,
-#     the former also exported as `nixosModules.artifacts`.
+#     the former also exported as `nixosModules.artifacts`. They also set
+#     `artifacts.package` (what the dummy backend runs on the target) to
+#     `perSystem.artifacts.package` of the configuration's system.
 # Called by our flake.nix with our flake, to reach the CLI package.
 { artifactsFlake }:
-{ self, config, lib, flake-parts-lib, ... }:
+{ self, config, lib, flake-parts-lib, getSystem, ... }:
 let
   inherit (lib) mkOption types;
   cfg = config.artifacts;
-  withDirectory = module: {
+  withDirectory = module: { pkgs, ... }: {
     _file = ./flake-module.nix;
     imports = [ module ];
     artifacts.directory = lib.mkDefault cfg.directory;
+    # Above our flake's own mkDefault (its modules default to its package),
+    # below a user's plain definition.
+    artifacts.package = lib.mkOverride 900 (getSystem pkgs.stdenv.hostPlatform.system).artifacts.package;
   };
 in
 {
@@ -55,7 +60,10 @@ in
       type = types.package;
       default = artifactsFlake.packages.${system}.default;
       defaultText = lib.literalExpression "inputs.artifacts.packages.\${system}.default";
-      description = "The `artifacts` CLI that `nix run .#artifacts` runs.";
+      description = ''
+        The `artifacts` CLI that `nix run .#artifacts` runs, and the command
+        the dummy backend runs on machines and homes of this system.
+      '';
     };
   });
 

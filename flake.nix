@@ -1,8 +1,10 @@
 {
   description = "nixos-artifacts: one interface for secrets and generated files in NixOS and Home Manager";
 
-  # Only nixpkgs: users who import this flake lock nothing else. The VM
-  # tests, which need agenix and sops-nix, live in the dev flake checks/.
+  # Only nixpkgs: users who import this flake lock nothing else. The checks
+  # fetch the module sources they test against (agenix, sops-nix,
+  # home-manager, flake-parts) by pinned revision when they are evaluated
+  # (checks/sources.nix): never flake inputs, so never in a user's lock file.
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs = { self, nixpkgs }:
@@ -11,43 +13,27 @@
       systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
       forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
 
-      # The CLI, with the tools it calls on its PATH: nix (evaluate, build),
-      # age (reference tool for users), git (`git add` of stored files) and,
-      # on Linux, bubblewrap (the generator sandbox).
-      cli = pkgs: pkgs.rustPlatform.buildRustPackage {
-        pname = "artifacts";
-        version = (builtins.fromTOML (builtins.readFile ./Cargo.toml)).workspace.package.version;
-        src = lib.fileset.toSource {
-          root = ./.;
-          fileset = lib.fileset.unions [ ./Cargo.toml ./Cargo.lock ./rust ./lib ];
-        };
-        cargoLock.lockFile = ./Cargo.lock;
-        cargoBuildFlags = [ "--package" "artifacts" ];
-        # The tests need nix, a store and fixture flakes: `cargo nextest run` in CI.
-        doCheck = false;
-        nativeBuildInputs = [ pkgs.makeWrapper ];
-        postInstall = ''
-          wrapProgram $out/bin/artifacts --prefix PATH : ${lib.makeBinPath (
-            [ pkgs.nix pkgs.age pkgs.git ] ++ lib.optional pkgs.stdenv.hostPlatform.isLinux pkgs.bubblewrap
-          )}
-        '';
-        meta = {
-          description = "Generate, store and check NixOS secrets and generated files";
-          mainProgram = "artifacts";
-          license = lib.licenses.mit;
-        };
+      # Our modules with `artifacts.package` (the command the dummy
+      # backend's units run) defaulting to this flake's package for the
+      # configuration's system. mkDefault: the flake-parts module and the
+      # user may choose another.
+      withPackage = module: { pkgs, ... }: {
+        _file = ./flake.nix;
+        imports = [ module ];
+        artifacts.package = lib.mkDefault (self.packages.${pkgs.stdenv.hostPlatform.system}.default
+          or (pkgs.callPackage ./package.nix { }));
       };
     in
     {
       lib = import ./lib;
 
-      nixosModules.default = ./modules/nixos;
-      homeModules.default = ./modules/home-manager;
+      nixosModules.default = withPackage ./modules/nixos;
+      homeModules.default = withPackage ./modules/home-manager;
       homeManagerModules.default = self.homeModules.default;
       flakeModules.default = import ./flake-module.nix { artifactsFlake = self; };
 
       packages = forAllSystems (pkgs: rec {
-        artifacts = cli pkgs;
+        artifacts = pkgs.callPackage ./package.nix { };
         default = artifacts;
       });
 
@@ -60,6 +46,8 @@
 
       templates = import ./templates;
 
+      # `nix flake check`: the package, lib's golden manifest, the module
+      # evaluations against real nixpkgs, and (Linux) the NixOS VM tests.
       checks = forAllSystems (pkgs: import ./checks { inherit pkgs self; });
     };
 }

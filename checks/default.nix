@@ -1,8 +1,13 @@
-# `nix flake check` of the root flake: what needs nixpkgs alone. The module
-# evaluations with the real agenix/sops-nix modules and the VM tests need
-# those flakes as inputs, so they live in the dev flake ./flake.nix
-# (`nix flake check ./checks`), keeping users' lock files small.
+# `nix flake check` of the project: the package, lib's golden manifest, the
+# module evaluations against real nixpkgs, and on Linux the NixOS VM tests
+# (./vm, `nix flake show` lists them as checks.<system>.vm-*). The stock
+# modules they need come from ./sources.nix, fetched by pinned revision,
+# never flake inputs: users' lock files stay free of test-only inputs.
 { pkgs, self }:
+let
+  inherit (pkgs) lib;
+  sources = import ./sources.nix;
+in
 {
   package = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
 
@@ -17,4 +22,7 @@
     diff <(jq -S . "$actualPath") <(jq -S . ${../tests/golden/announcement.json})
     touch $out
   '';
+
+  eval = import ./eval-check.nix { inherit pkgs sources; };
 }
+// lib.optionalAttrs pkgs.stdenv.hostPlatform.isLinux (import ./vm { inherit pkgs self sources; })

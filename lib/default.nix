@@ -10,12 +10,7 @@ in
   inherit (manifest) schemaVersion mkManifest;
 
   # A stand-in for a NixOS or Home Manager configuration for flakes without
-  # nixpkgs (examples, test fixtures): the CLI only reads
-  # `config.artifacts.manifest`, so that is all this provides.
-  #   mkScope { kind = "machine"; name = "alpha"; publicKey = "ssh-ed25519 ..."; store = { ... }; }
-  mkScope = args: {
-    config.artifacts = args // {
-      manifest = manifest.mkManifest args;
-    };
-  };
+  # nixpkgs (examples, test fixtures): the manifest the CLI reads, and the
+  # values of public parts (./scope.nix).
+  mkScope = import ./scope.nix { inherit defaults; inherit (manifest) mkManifest; };
 }

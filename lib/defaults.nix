@@ -20,6 +20,10 @@
   promptType = "hidden";
   promptTypes = [ "hidden" "line" "multiline" ];
 
+  # What the dummy backend answers to a prompt without a `testValue`: a
+  # fixed placeholder naming it, one word, no newline.
+  dummyAnswer = { artifact, prompt }: "dummy-${artifact}-${prompt}";
+
   # The folder, relative to the flake's root, where the CLI stores artifacts.
   directoryName = "artifacts";
 }

@@ -14,7 +14,15 @@ let
   generatorOf = g:
     if g == null then null
     else if builtins.isAttrs g && g ? drvPath then { drvPath = g.drvPath; path = "${g}"; }
-    else { drvPath = null; path = "${g}"; };
+    else
+      # A string such as "${pkg}/bin/gen" or `lib.getExe pkg` carries its
+      # derivation in its context: build that one.
+      let
+        path = "${g}";
+        context = builtins.getContext path;
+        built = builtins.filter (p: context.${p} ? outputs) (builtins.attrNames context);
+      in
+      { drvPath = if built == [ ] then null else builtins.head built; inherit path; };
 
   fileOf = { runtimeDir, artifact }: name: f: {
     inherit name;

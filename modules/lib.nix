@@ -1,10 +1,11 @@
-# Helpers shared by the backend wirings and the assertions: which files a
-# backend deploys, where the CLI stored them, and what to tell the user when
-# one is missing. Knowing the storage layout in one place keeps Nix and the
-# CLI agreeing on it (see docs/manifest.md, "Storage layout").
+# Helpers shared by the backend wirings, the units and the assertions: which
+# files a backend deploys, where the CLI stored them, and what to tell the
+# user when one is missing. Knowing the storage layout in one place keeps Nix
+# and the CLI agreeing on it (see docs/manifest.md, "Storage layout").
 { lib }:
 let
   names = import ./names.nix;
+  backends = import ./backends;
   folderOf = kind: if kind == "machine" then "machines" else "homes";
 in
 rec {
@@ -27,34 +28,72 @@ rec {
 
   backendOf = cfg: artifact: if artifact.backend == null then cfg.default.backend else artifact.backend;
 
+  # Whether the artifact's backend keeps files in the flake (agenix,
+  # sops-nix) rather than making them on the machine (dummy) or being
+  # unknown (reported by ./common.nix).
+  isStoredBackend = cfg: artifact:
+    let backend = backendOf cfg artifact; in
+    backends ? ${backend} && backends.${backend}.extension != null;
+
   # The command that creates a missing artifact.
   generateCommand = cfg: artifactName:
     "nix run .#artifacts -- generate --${cfg.kind} ${cfg.name} --artifact ${artifactName}";
 
-  # Every secret file of the artifacts using `backend`, as
-  #   { name = "<artifact>/<file>"; artifact; file; decl; relative; stored; }
+  # The stored file of one declared file, as
+  #   { name = "<artifact>/<file>"; artifact; file; decl; artifactConfig; backend; relative; stored; }
   # `stored` is `directory + relative`, keeping the directory's type: a path
   # literal gives a path (agenix copies just that file to the store), a
   # string with store context keeps that context so the file is part of the
-  # system closure. Files with an invalid name are left out (see safeFolder).
-  secretFiles = { cfg, backend, extension }:
+  # system closure.
+  storedFile = cfg: artifactName: artifact: fileName: decl:
+    let
+      backend = backendOf cfg artifact;
+      relative = "${artifactFolder cfg artifactName artifact}/${storedName backends.${backend}.extension fileName decl}";
+    in
+    {
+      name = "${artifactName}/${fileName}";
+      artifact = artifactName;
+      file = fileName;
+      artifactConfig = artifact;
+      inherit decl backend relative;
+      stored =
+        if cfg.directory == null
+        then throw "artifacts: artifacts.directory is not set (see its description)"
+        else cfg.directory + "/${relative}";
+    };
+
+  # Every file the CLI stores for this scope (artifacts on agenix or
+  # sops-nix), secret or public. Files with an invalid name are left out
+  # (see safeFolder).
+  storedFiles = cfg:
     lib.concatLists (lib.mapAttrsToList
       (artifactName: artifact:
-        lib.optionals (backendOf cfg artifact == backend && safeFolder cfg artifactName artifact)
-          (lib.mapAttrsToList
-            (fileName: decl:
-              let relative = "${artifactFolder cfg artifactName artifact}/${storedName extension fileName decl}"; in {
-                name = "${artifactName}/${fileName}";
-                artifact = artifactName;
-                file = fileName;
-                inherit decl relative;
-                stored =
-                  if cfg.directory == null
-                  then throw "artifacts: artifacts.directory is not set (see its description)"
-                  else cfg.directory + "/${relative}";
-              })
-            (lib.filterAttrs (fileName: decl: decl.secret && names.valid fileName) artifact.files)))
+        lib.optionals (isStoredBackend cfg artifact && safeFolder cfg artifactName artifact)
+          (lib.mapAttrsToList (storedFile cfg artifactName artifact)
+            (lib.filterAttrs (fileName: _: names.valid fileName) artifact.files)))
       cfg.store);
+
+  # The secret files of the artifacts using `backend`.
+  secretFiles = { cfg, backend }:
+    lib.filter (f: f.backend == backend && f.decl.secret) (storedFiles cfg);
+
+  # The public parts (`secret = false`) of stored artifacts: plain files in
+  # the flake, deployed from the Nix store by ./public-files.nix.
+  publicFiles = cfg: lib.filter (f: !f.decl.secret) (storedFiles cfg);
+
+  # The Nix store copy of a stored public file, on its own: its path
+  # changes exactly when its content does.
+  publicSource = f: builtins.path { path = f.stored; name = "artifacts-public-file"; };
+
+  # A hash of the stored files of an artifact that changes exactly when
+  # one of them does (regenerated, rekeyed or edited), or null when there
+  # is none: the restart trigger of the services bound to it
+  # (./services.nix).
+  storedHash = cfg: files:
+    let stored = lib.filter (isStored cfg) files; in
+    if stored == [ ] then null
+    else builtins.hashString "sha256"
+      (lib.concatMapStrings (f: "${f.name} ${builtins.hashFile "sha256" f.stored}\n") stored);
 
   # Whether a file is in the store. While the directory is unset nothing is
   # (that has its own assertion in ./common.nix).
@@ -74,4 +113,16 @@ rec {
       + lib.concatStringsSep ", " (lib.unique (map (f: "'${f.artifact}'") files))
       + ", but ${backend}'s module is not imported: ${howToImport}";
   };
+
+  # A deployed path for a shell script. Home Manager paths may start with
+  # the literal `${XDG_RUNTIME_DIR}` (see `artifacts.runtimeDir`), which the
+  # shell must expand; everything else is quoted.
+  shellPath = path:
+    let
+      variable = "\${XDG_RUNTIME_DIR}";
+      n = builtins.stringLength variable;
+    in
+    if builtins.substring 0 n path == variable
+    then "\"$XDG_RUNTIME_DIR\"" + lib.escapeShellArg (builtins.substring n (builtins.stringLength path) path)
+    else lib.escapeShellArg path;
 }

@@ -1,6 +1,7 @@
-# Missing stored files (not generated yet): what the user is told, and when.
-# Each message names the scope, the artifact, the file and the command to
-# run (./lib.nix, missingFileMessage).
+# Missing stored files (not generated yet), secret or public: what the user
+# is told, and when. Each message names the scope, the artifact, the file and
+# the command to run (./lib.nix, missingFileMessage). The dummy backend
+# stores nothing, so nothing of it is ever missing.
 #
 # A machine gets one failed assertion per missing file. NixOS checks
 # assertions only when `system.build.toplevel` is built, so the CLI still
@@ -12,7 +13,8 @@
 # missing-file assertion would hide the manifest from the CLI on the home's
 # first run, exactly when it is needed. So a home
 #   - leaves missing files out of `age.secrets` / `sops.secrets`
-#     (./backends/wire.nix): the stock modules never see a path that does
+#     (./backends/wire.nix) and out of the public files it installs
+#     (./public-files.nix): the stock modules never see a path that does
 #     not exist, so neither their own assertions nor anything they compute
 #     while Home Manager checks assertions can fail on it;
 #   - adds an activation step whose text is a `throw` listing every missing
@@ -27,9 +29,7 @@
 let
   cfg = config.artifacts;
   helpers = import ./lib.nix { inherit lib; };
-  files = lib.concatLists (lib.mapAttrsToList
-    (backend: description: helpers.secretFiles { inherit cfg backend; inherit (description) extension; })
-    (import ./backends));
+  files = helpers.storedFiles cfg;
   # Nothing is missing while the directory is unset: that has its own
   # assertion (./common.nix).
   missing = lib.optionals (cfg.directory != null) (lib.filter (f: !(helpers.isStored cfg f)) files);

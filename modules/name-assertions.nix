@@ -54,7 +54,8 @@ let
     cfg.store);
 
   # Files of one artifact stored under the same name by its backend.
-  # Unknown backends have their own assertion (./common.nix).
+  # Unknown backends have their own assertion (./common.nix); the dummy
+  # backend stores nothing.
   collisions = lib.concatLists (lib.mapAttrsToList
     (artifactName: artifact:
       let
@@ -63,7 +64,7 @@ let
         byStoredName = lib.groupBy (fileName: helpers.storedName extension fileName artifact.files.${fileName})
           (builtins.attrNames artifact.files);
       in
-      lib.optionals (backends ? ${backend}) (lib.mapAttrsToList
+      lib.optionals (helpers.isStoredBackend cfg artifact) (lib.mapAttrsToList
         (stored: fileNames: {
           assertion = builtins.length fileNames < 2;
           message = "${inArtifact artifactName}: the files "

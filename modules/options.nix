@@ -1,7 +1,8 @@
 # The `artifacts.*` option declarations, shared by the NixOS and the Home
 # Manager module so that a declaration means the same thing in both. The
 # caller says what kind of scope it declares and supplies the defaults that
-# differ (the scope's name and its runtime directory).
+# differ (the scope's name and its runtime directory). The type of one
+# artifact, and of its files and prompts, is in ./types.
 { kind # "machine" | "home"
 , nameDefault # { default = config: value; defaultText; description; }
 , runtimeDirDefault # { default = config: value; defaultText; description; }
@@ -18,121 +19,7 @@ let
   nameRule = "A name is ${(import ./names.nix).rule}: one path component, "
     + "never starting with `.` (reserved for the store's own files) or `-`.";
 
-  fileType = artifactName: types.submodule ({ name, ... }: {
-    options = {
-      path = mkOption {
-        type = types.str;
-        default = defaults.filePath { inherit (cfg) runtimeDir; artifact = artifactName; file = name; };
-        defaultText = literalExpression ''"''${config.artifacts.runtimeDir}/artifacts/<artifact>/<file>"'';
-        description = ''
-          Where the deployed file appears on the target. This is the path a
-          service reads, and it is the same whatever backend stores the
-          artifact, so switching backends never changes it.
-        '';
-      };
-      mode = mkOption {
-        type = types.str;
-        default = defaults.file.mode;
-        description = "Permissions of the deployed file, in a form `chmod` understands.";
-      };
-      secret = mkOption {
-        type = types.bool;
-        default = defaults.file.secret;
-        description = ''
-          Whether the file is secret. Secret files are stored encrypted and
-          deployed by the artifact's backend; public parts (`false`) are
-          stored in plain text by the CLI and are not deployed by the backend.
-        '';
-      };
-    } // lib.optionalAttrs isMachine {
-      owner = mkOption {
-        type = types.str;
-        default = defaults.file.owner;
-        description = "User owning the deployed file.";
-      };
-      group = mkOption {
-        type = types.str;
-        default = defaults.file.group;
-        description = "Group owning the deployed file.";
-      };
-    };
-  });
-
-  promptType = types.submodule {
-    options = {
-      description = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-        description = "The question shown to whoever runs `artifacts generate`.";
-      };
-      type = mkOption {
-        type = types.enum defaults.promptTypes;
-        default = defaults.promptType;
-        description = ''
-          How the answer is read: `hidden` (not echoed, asked twice), `line`
-          (one echoed line) or `multiline` (until end of input, Ctrl-D).
-          The answer reaches the generator as the file `$prompts/<name>`.
-        '';
-      };
-    };
-  };
-
-  artifactType = types.submodule ({ name, ... }: {
-    options = {
-      description = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-        description = "What the artifact is for, shown by `artifacts list`.";
-      };
-      files = mkOption {
-        type = types.attrsOf (fileType name);
-        default = { };
-        description = ''
-          The files the generator must write into `$out`, by name: exactly
-          these, no more and no fewer. ${nameRule} Two files must not be
-          stored under the same name: a secret file is stored as
-          `<file>.age` (agenix) or `<file>.sops` (sops-nix), a public one as
-          `<file>`, so a secret `k` and a public `k.age` collide on agenix.
-        '';
-      };
-      prompts = mkOption {
-        type = types.attrsOf promptType;
-        default = { };
-        description = ''
-          Values asked from the user before any generator runs; the generator
-          reads each from `$prompts/<name>`. ${nameRule}
-        '';
-      };
-      generator = mkOption {
-        type = types.nullOr (types.either types.package types.path);
-        default = null;
-        example = literalExpression ''pkgs.writers.writeBash "gen" "echo hi > $out/secret"'';
-        description = ''
-          The program that creates the files: a package (built by the CLI)
-          or a path to an executable. It runs sandboxed, without network,
-          with `$out` (write the files here), `$prompts`, `$machine` and
-          `$artifact` in its environment.
-        '';
-      };
-      backend = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-        description = ''
-          The backend storing and deploying this artifact; `null` uses
-          {option}`artifacts.default.backend`. Known: ${lib.concatStringsSep ", " (builtins.attrNames (import ./backends))}.
-        '';
-      };
-      shared = mkOption {
-        type = types.bool;
-        default = false;
-        description = ''
-          Whether the artifact is one copy shared by every scope declaring it
-          (stored under `shared/<artifact>/`, encrypted to all of them) rather
-          than one per scope.
-        '';
-      };
-    };
-  });
+  artifactType = import ./types/artifact.nix { inherit lib cfg isMachine nameRule; };
 in
 {
   options.artifacts = {
@@ -208,6 +95,30 @@ in
       '';
     };
 
+    backends = mkOption {
+      type = types.attrsOf (types.submodule {
+        options = {
+          check = mkOption { type = types.either types.package types.path; description = "The script that says whether an artifact is stored and current."; };
+          serialize = mkOption { type = types.either types.package types.path; description = "The script that stores an artifact's files."; };
+          deserialize = mkOption { type = types.nullOr (types.either types.package types.path); default = null; description = "The script that reads stored files back (optional)."; };
+          timeout = mkOption { type = types.nullOr types.ints.positive; default = null; description = "Seconds per call (default: 600)."; };
+        };
+      });
+      default = { };
+      description = ''
+        Script backends declared in Nix, by name, usable as an artifact's
+        `backend` (see BACKEND_GUIDE.md). The CLI runs them; the modules
+        deploy nothing for them.
+      '';
+    };
+
+    config = mkOption {
+      type = types.attrsOf types.anything;
+      default = { };
+      example = literalExpression ''{ password-store.prefix = "infra/nixos"; }'';
+      description = "Configuration handed to script backends as is, by backend name (BACKEND_GUIDE.md).";
+    };
+
     store = mkOption {
       type = types.attrsOf artifactType;
       default = { };
@@ -216,6 +127,18 @@ in
         are made (generator). Where they are stored is the backend's
         business; the path a service reads is `files.<name>.path`.
         ${nameRule}
+      '';
+    };
+
+    package = mkOption {
+      type = types.nullOr types.package;
+      default = null;
+      defaultText = lib.literalMD "`null`; this project's `nixosModules.default` / `homeModules.default` and its flake-parts module set the flake's package";
+      description = ''
+        The `artifacts` package whose `artifacts machine generate` makes the
+        files of dummy-backend artifacts on the target. Only needed when an
+        artifact uses the dummy backend; the modules of this project's flake
+        set it to the flake's package.
       '';
     };
 

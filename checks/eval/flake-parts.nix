@@ -1,6 +1,7 @@
 # The flake-parts module in a user's flake (stand-ins for the user's `self`
 # and for our flake): `apps.artifacts`, and machines built with
-# `config.artifacts.nixosModule` find their files under `<self>/artifacts`.
+# `config.artifacts.nixosModule` find their files under `<self>/artifacts`
+# and run perSystem's `artifacts.package` for the dummy backend.
 { lib, pkgs, flake-parts, machine, failed, agenixNixos, agenixOnly, ... }:
 {
   flakeParts =
@@ -24,6 +25,8 @@
       exportsNixosModule = flake.nixosModules ? artifacts;
       directory = alpha.artifacts.directory;
       ageFile = alpha.age.secrets."test/secret".file;
+      # What the dummy backend runs: perSystem's package.
+      package = toString alpha.artifacts.package;
       failed = failed alpha;
     };
 }

@@ -14,6 +14,9 @@ rec {
   announcement = ../../lib/tests/announcement.nix;
   scope = import ../../lib/tests/scope.nix;
 
+  # The stock modules' source trees, as strings (not copied to the store).
+  sources = lib.mapAttrs (_: toString) { inherit agenix sops-nix; home-manager = hmSource; };
+
   agenixNixos = agenix + "/modules/age.nix";
   agenixHome = agenix + "/modules/age-home.nix";
   sopsNixos = sops-nix + "/modules/sops";

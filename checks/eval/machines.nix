@@ -19,8 +19,17 @@
   # `artifacts.directory` never set.
   directoryUnset.failed = failed (machine [ agenixNixos sopsNixos announcement ]);
 
-  # A backend nobody knows.
-  unknownBackend = summary (machine [ agenixNixos announcement { artifacts.directory = fixtures; artifacts.store.test.backend = "vault"; } ]);
+  # A script backend declared in Nix: in the manifest, no assertion.
+  scriptBackend = let config = machine [{
+    artifacts.directory = empty;
+    artifacts.backends.folder = { check = ../../lib/tests/stand-in-pkgs.nix; serialize = ../../lib/tests/stand-in-pkgs.nix; };
+    artifacts.config.folder.dir = "/srv/secrets";
+    artifacts.store.token = { backend = "folder"; files.value = { }; };
+  }]; in
+    summary config // { inherit (config.artifacts.manifest) backends config; backend = config.artifacts.manifest.artifacts.token.backend; };
+
+  # A backend only a backend.toml knows (Nix does not).
+  unknownBackend = summary (machine [ agenixNixos announcement { artifacts.directory = fixtures; artifacts.default.backend = lib.mkForce "vault"; artifacts.store.attic.backend = lib.mkForce "vault"; } ]);
 
   # agenix only, sops-nix not imported: evaluates, nothing asked of sops.
   agenixOnly = summary (machine [ agenixNixos agenixOnly { artifacts.directory = fixtures; } ]);

@@ -3,16 +3,34 @@
 # module touch, typed loosely (`lazyAttrsOf anything`), so their definitions
 # merge and can be inspected without nixpkgs' NixOS modules. (Home Manager
 # itself needs no such stand-in: its real module set evaluates.)
+#
+# `systemd.services` is typed a little closer to NixOS: the list options our
+# modules and a user may both define (ordering, dependencies, triggers)
+# concatenate as NixOS' do, where `anything` would call two different lists
+# a conflict. Everything else in a service stays loose.
 { lib, ... }:
 let
-  loose = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.anything; default = { }; };
-  list = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+  inherit (lib) mkOption types;
+  loose = mkOption { type = types.lazyAttrsOf types.anything; default = { }; };
+  list = mkOption { type = types.listOf types.unspecified; default = [ ]; };
+  serviceLists = [
+    "after" "before" "wants" "requires" "bindsTo" "partOf" "upholds" "conflicts"
+    "wantedBy" "requiredBy" "restartTriggers" "reloadTriggers" "path"
+  ];
+  service = types.submodule {
+    freeformType = types.lazyAttrsOf types.anything;
+    options = lib.genAttrs serviceLists (_: list);
+  };
+  systemd = types.submodule {
+    freeformType = types.lazyAttrsOf types.anything;
+    options.services = mkOption { type = types.attrsOf service; default = { }; };
+  };
 in
 {
   options = {
     users = loose;
     system = loose;
-    systemd = loose;
+    systemd = mkOption { type = systemd; default = { }; };
     environment = loose;
     services = loose;
     networking = loose;
@@ -23,6 +41,7 @@ in
     nixpkgs = loose;
     nix = loose;
     fileSystems = loose;
+    specialisation = loose;
     assertions = list;
     warnings = list;
   };

@@ -1,13 +1,22 @@
-# One behaviour: a file the CLI stored for agenix reaches `files.<f>.path`
-# with the declared owner, group and mode, and a service running as that
-# owner reads it.
-{ pkgs, artifacts, agenix }:
-pkgs.testers.runNixOSTest {
+# One behaviour: files the CLI stored for agenix reach `files.<f>.path` with
+# the declared owner, group and mode, a service running as that owner reads
+# them, and a public part arrives from the Nix store with its value.
+# CI without a VM: rust/nix-tests/tests/machine_agenix.rs.
+{ artifacts, sources }:
+{
   name = "artifacts-agenix";
   nodes.alpha = { config, ... }: {
-    imports = [ artifacts.nixosModules.default agenix.nixosModules.default ./test-key.nix ];
+    imports = [ artifacts.nixosModules.default "${sources.agenix}/modules/age.nix" ./test-key.nix ];
     artifacts.directory = ./artifacts;
-    artifacts.store.greeting.files.text = { owner = "greeter"; group = "greeter"; mode = "0440"; };
+    artifacts.store.greeting = {
+      files.text = { owner = "greeter"; group = "greeter"; mode = "0440"; };
+      services = [ "greeter" ];
+    };
+    artifacts.store.wg = {
+      files.private = { };
+      files.public = { secret = false; mode = "0444"; };
+    };
+    environment.etc."wg-public-value".text = config.artifacts.store.wg.files.public.value;
 
     users.users.greeter = { isSystemUser = true; group = "greeter"; };
     users.groups.greeter = { };
@@ -22,5 +31,10 @@ pkgs.testers.runNixOSTest {
     alpha.succeed("journalctl -u greeter.service | grep -q 'hello from artifacts'")
     stat = alpha.succeed("stat -L -c '%U %G %a' /run/artifacts/greeting/text").strip()
     assert stat == "greeter greeter 440", stat
+    alpha.succeed("systemctl is-active artifact-greeting.service artifact-wg.service")
+    stat = alpha.succeed("stat -c '%U %G %a' /run/artifacts/wg/public").strip()
+    assert stat == "root root 444", stat
+    alpha.succeed("cmp /run/artifacts/wg/public /etc/wg-public-value")
+    alpha.succeed("grep -qx private-of-alpha /run/artifacts/wg/private")
   '';
 }

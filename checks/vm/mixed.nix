@@ -1,14 +1,15 @@
 # One behaviour: the announcement's declarations, verbatim, on a machine
 # mixing backends (`test` on agenix, `attic` on sops-nix) deploy both files
 # at their declared paths, and the attic user reads its environment file.
-{ pkgs, artifacts, agenix, sops-nix }:
-pkgs.testers.runNixOSTest {
+# CI without a VM: checks/eval (announcement), rust/nix-tests/tests/template_cli.rs.
+{ artifacts, sources }:
+{
   name = "artifacts-mixed";
   nodes.alpha = { config, ... }: {
     imports = [
       artifacts.nixosModules.default
-      agenix.nixosModules.default
-      sops-nix.nixosModules.sops
+      "${sources.agenix}/modules/age.nix"
+      "${sources.sops-nix}/modules/sops"
       ./test-key.nix
       ../../lib/tests/announcement.nix
     ];

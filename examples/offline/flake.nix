@@ -37,5 +37,19 @@
       nixosConfigurations.alpha = machine "alpha" { };
       # beta mixes backends: attic goes through sops-nix, test stays on agenix.
       nixosConfigurations.beta = machine "beta" { store.attic.backend = "sops-nix"; };
+      # gamma is on the dummy backend: it stores nothing and needs no
+      # artifacts/ folder (nor a key); the machine runs the generators itself
+      # (`artifacts machine generate`), answering prompts with their test
+      # values. `artifacts list` shows its artifacts as generated on the machine.
+      nixosConfigurations.gamma = artifacts.mkScope {
+        kind = "machine";
+        name = "gamma";
+        default.backend = "dummy";
+        store.test = {
+          files.secret = { };
+          prompts.test = { description = "test input"; testValue = "a test value, never a secret"; };
+          generator = ./generators/test.sh;
+        };
+      };
     };
 }

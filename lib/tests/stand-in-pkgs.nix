@@ -28,11 +28,12 @@ let
     else if builtins.isAttrs value then (if value ? outPath then toString value.outPath else "")
     else if builtins.isFunction value then ""
     else toString value;
-  # A fake derivation with the attributes `env`: its paths are known only
-  # once they evaluate.
+  # A fake derivation with the attributes `env`, kept readable as a real
+  # derivation's are (e.g. a script's `text`): its paths are known only once
+  # they evaluate.
   built = name: env:
     let inputs = map asString (builtins.attrValues env); in
-    fake name // {
+    fake name // env // {
       outPath = builtins.deepSeq inputs (fake name).outPath;
       drvPath = builtins.deepSeq inputs (fake name).drvPath;
     };
@@ -59,6 +60,8 @@ in
   buildEnv = args: fake args.name;
   callPackage = _: _: { sops-install-secrets = fake "sops-install-secrets"; };
   rustPlatform.buildRustPackage = args: fake args.pname;
+  # A NixOS VM test: its name only (`nix flake show` lists the checks).
+  testers.runNixOSTest = args: fake "vm-test-run-${args.name}";
   stdenv = { hostPlatform = platform; buildPlatform = platform; } // platform;
   system = "x86_64-linux";
   glibcLocales = fake "glibc-locales" // { version = "2.40"; };
@@ -66,6 +69,8 @@ in
 // builtins.listToAttrs (map (name: { inherit name; value = fake name; }) [
   "age" "openssl" "coreutils" "mount" "gnupg" "getconf" "bash" "sops" "bubblewrap" "git" "nix"
   "makeWrapper" "jq"
+  # The `artifacts` package, for the dummy backend's units.
+  "artifacts"
   # What Home Manager's activation script puts on its PATH or links.
   "diffutils" "findutils" "gettext" "gnugrep" "gnused" "ncurses" "lndir" "systemd" "sd-switch"
   "emptyDirectory"

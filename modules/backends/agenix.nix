@@ -15,4 +15,10 @@
     # agenix's Home Manager module has no owner/group: files belong to the user.
     inherit (f.decl) owner group;
   } else { });
+  # agenix decrypts in an activation script, or in this unit when NixOS
+  # uses systemd-sysusers; in Home Manager, in a user unit.
+  deployerUnits = kind:
+    if kind == "machine" then [ "agenix-install-secrets.service" ] else [ "agenix.service" ];
+  # agenix restarts nothing (ryantm/agenix#84): ../services.nix does.
+  restartsUnits = _kind: false;
 }

@@ -4,6 +4,7 @@
 # whole decrypted content lands at `files.<f>.path`. What every backend file
 # says is listed in wire.nix.
 let
+  units = import ../unit-names.nix;
   # Home Manager paths may start with the shell's `${XDG_RUNTIME_DIR}` (see
   # `artifacts.runtimeDir`); sops-nix spells the same directory `%r`.
   runtimeVariable = "\${XDG_RUNTIME_DIR}";
@@ -28,5 +29,12 @@ in
   } // (if kind == "machine" then {
     # sops-nix's Home Manager module has no owner/group: files belong to the user.
     inherit (f.decl) owner group;
+    # On NixOS sops-nix restarts (reloads) units itself, exactly when the
+    # decrypted value changed; its Home Manager module cannot.
+    restartUnits = map units.serviceUnit f.artifactConfig.services;
+    reloadUnits = map units.serviceUnit f.artifactConfig.reloadServices;
   } else { });
+  deployerUnits = kind:
+    if kind == "machine" then [ "sops-install-secrets.service" ] else [ "sops-nix.service" ];
+  restartsUnits = kind: kind == "machine";
 }

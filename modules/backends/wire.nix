@@ -5,20 +5,28 @@
 # module is imported, so configurations without it still evaluate.
 #
 # A backend file (see agenix.nix) describes the backend with:
-#   extension    stored files are `<file>.<extension>` (the CLI writes them)
-#   option       the stock module's top-level option (`age`, `sops`)
-#   howToImport  kind: the sentence telling the user which module to import
-#   secretOf     kind: file: the `<option>.secrets` entry of one stored file
+#   extension      stored files are `<file>.<extension>` (the CLI writes
+#                  them); null for a backend that stores nothing (dummy,
+#                  which has no stock module and is wired by ../dummy.nix)
+#   option         the stock module's top-level option (`age`, `sops`)
+#   howToImport    kind: the sentence telling the user which module to import
+#   secretOf       kind: file: the `<option>.secrets` entry of one stored file
+#                  (a file of ../lib.nix `storedFile`)
+#   deployerUnits  kind: the units that put the files in place, which the
+#                  artifact's unit and its services are ordered after
+#   restartsUnits  kind: whether the stock module restarts `services` itself
+#                  when a value changes (sops-nix on NixOS); otherwise
+#                  ../services.nix gives them restart triggers
 #
 # Missing stored files are reported by ../missing-files.nix. A home deploys
 # only the files that are stored (see there why).
-{ extension, option, howToImport, secretOf }:
+{ option, howToImport, secretOf, ... }:
 { backend, kind }:
 { config, options, lib, ... }:
 let
   cfg = config.artifacts;
   helpers = import ../lib.nix { inherit lib; };
-  files = helpers.secretFiles { inherit cfg backend extension; };
+  files = helpers.secretFiles { inherit cfg backend; };
   deployed = if kind == "home" then lib.filter (helpers.isStored cfg) files else files;
   present = options ? ${option} && options.${option} ? secrets;
 in

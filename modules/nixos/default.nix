@@ -1,7 +1,8 @@
 # The NixOS module: `artifacts.*` for a machine. When Home Manager is used as
 # a NixOS module, it also gives every user the Home Manager module, named
-# "<user>@<machine>" and sharing the machine's artifacts directory, so the
-# CLI finds each home in `nixosConfigurations.<m>.config.home-manager.users`.
+# "<user>@<machine>" and sharing the machine's artifacts directory (and the
+# `artifacts` package of the dummy backend), so the CLI finds each home in
+# `nixosConfigurations.<m>.config.home-manager.users`.
 { config, options, lib, ... }:
 let
   cfg = config.artifacts;
@@ -32,6 +33,7 @@ in
         artifacts.name = lib.mkDefault "${config.home.username}@${cfg.name}";
         artifacts.directory = lib.mkDefault cfg.directory;
         artifacts.adminRecipients = lib.mkDefault cfg.adminRecipients;
+        artifacts.package = lib.mkDefault cfg.package;
       })
     ];
   };

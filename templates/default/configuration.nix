@@ -21,7 +21,9 @@
     '';
   };
 
-  # A generated secret used by a service.
+  # A generated secret used by a service. With `services.atticd.enable`,
+  # add `services = [ "atticd" ];` so atticd starts only once the file is
+  # there and restarts when a new value is deployed.
   artifacts.store.attic = {
     files.env = {
       owner = "atticd";

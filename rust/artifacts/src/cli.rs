@@ -1,6 +1,8 @@
 //! The command line.
 
-use clap::{Args, Parser, Subcommand};
+use crate::completions::{artifact_names, machine_names, show_targets};
+use clap::{Args, Parser, Subcommand, ValueHint};
+use clap_complete::ArgValueCompleter;
 
 /// Generate, store and check the secrets and generated files that a flake's
 /// NixOS machines and Home Manager homes declare under `artifacts.store`.
@@ -8,8 +10,15 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "artifacts", version)]
 pub struct Cli {
     /// The flake to work on (a local path, path:… or git+file:…).
-    #[arg(long, global = true, default_value = ".", env = "ARTIFACTS_FLAKE")]
+    #[arg(long, global = true, default_value = ".", env = "ARTIFACTS_FLAKE", value_hint = ValueHint::DirPath)]
     pub flake: String,
+    /// Print only errors and warnings.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Show what generators print, as they print it (prompt answers
+    /// replaced by `<prompt NAME>`).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -29,6 +38,11 @@ pub enum Command {
     /// whose metadata was lost) from their stored values, without running
     /// any generator or asking anything.
     Rekey(RekeyArgs),
+    /// On the target machine: what the dummy backend's units run.
+    Machine(crate::machine::MachineArgs),
+    /// Print the shell completion script for bash, zsh or fish (machine
+    /// and artifact names are completed from the flake).
+    Completions(CompletionsArgs),
 }
 
 /// Narrowing a command to some machines/homes and artifacts.
@@ -36,10 +50,10 @@ pub enum Command {
 pub struct SelectArgs {
     /// Only this machine or home (repeatable; `--home` is the same flag;
     /// `shared` selects the shared artifacts).
-    #[arg(long = "machine", visible_alias = "home", value_name = "NAME")]
+    #[arg(long = "machine", visible_alias = "home", value_name = "NAME", add = ArgValueCompleter::new(machine_names))]
     pub machines: Vec<String>,
     /// Only this artifact (repeatable).
-    #[arg(long = "artifact", value_name = "NAME")]
+    #[arg(long = "artifact", value_name = "NAME", add = ArgValueCompleter::new(artifact_names))]
     pub artifacts: Vec<String>,
 }
 
@@ -48,8 +62,12 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     /// Regenerate (rotate) the selected artifacts even if they are stored.
+    /// On a terminal it lists what will be replaced and asks first.
     #[arg(long)]
     pub regenerate: bool,
+    /// Do not ask before rotating with --regenerate.
+    #[arg(long, short)]
+    pub yes: bool,
     /// Answer a prompt: `ARTIFACT.PROMPT=VALUE` or `MACHINE/ARTIFACT.PROMPT=VALUE`.
     /// The value is visible to other local users in the process list: prefer
     /// --prompt-stdin for secrets.
@@ -59,7 +77,7 @@ pub struct GenerateArgs {
     #[arg(long = "prompt-stdin", value_name = "TARGET")]
     pub prompt_stdin: Option<String>,
     /// How many generators run at once (default: the number of CPUs).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = jobs)]
     pub jobs: Option<usize>,
     /// Run generators without the bubblewrap sandbox.
     #[arg(long)]
@@ -71,7 +89,7 @@ pub struct GenerateArgs {
     /// stored artifacts back: dependencies that are not regenerated,
     /// artifacts to re-encrypt for new recipients. Default:
     /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
-    #[arg(long = "identity", short = 'i', value_name = "PATH")]
+    #[arg(long = "identity", short = 'i', value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub identities: Vec<std::path::PathBuf>,
 }
 
@@ -87,10 +105,11 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// `MACHINE/ARTIFACT` (one file) or `MACHINE/ARTIFACT/FILE`.
+    #[arg(add = ArgValueCompleter::new(show_targets))]
     pub target: String,
     /// An age identity file or OpenSSH private key (repeatable). Default:
     /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
-    #[arg(long = "identity", short = 'i', value_name = "PATH")]
+    #[arg(long = "identity", short = 'i', value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub identities: Vec<std::path::PathBuf>,
 }
 
@@ -101,6 +120,27 @@ pub struct RekeyArgs {
     /// An age identity file or OpenSSH private key (repeatable) among the
     /// artifacts' recipients. Default: $SOPS_AGE_KEY_FILE and
     /// ~/.ssh/id_ed25519 where present.
-    #[arg(long = "identity", short = 'i', value_name = "PATH")]
+    #[arg(long = "identity", short = 'i', value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub identities: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// `--jobs`: a count of generators at once, so at least one.
+fn jobs(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("at least 1 generator must run at a time".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{value}` is not a number of generators (e.g. --jobs 4)")),
+    }
 }

@@ -5,8 +5,18 @@
 # others still run.
 let
   flake = builtins.getFlake (builtins.getEnv "ARTIFACTS_FLAKE");
+  # Shell completion ($ARTIFACTS_NAMES_ONLY) reads only names: the rest of
+  # the manifest, generators above all, is never evaluated.
+  namesOnly = builtins.getEnv "ARTIFACTS_NAMES_ONLY" == "1";
+  namesOf = m: {
+    inherit (m) name;
+    artifacts = builtins.mapAttrs
+      (_: a: { inherit (a) name shared; files = builtins.attrNames a.files; })
+      m.artifacts;
+  };
+  view = m: if namesOnly && m != null then namesOf m else m;
   attempt = value:
-    let r = builtins.tryEval (builtins.deepSeq value value);
+    let v = view value; r = builtins.tryEval (builtins.deepSeq v v);
     in if r.success then { manifest = r.value; } else { error = true; };
   manifestOf = cfg: cfg.config.artifacts.manifest or null;
   # Home Manager used as a NixOS module: home-manager.users.<user>.

@@ -69,7 +69,9 @@ impl Output {
 
 /// Runs `program` for `node` with its prompt `answers` and its
 /// dependencies' files (`inputs`: dependency name → folder of its files);
-/// stops it after `timeout`.
+/// stops it after `timeout`. `show` (`--verbose`) gets its output line by
+/// line as it comes, redacted.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     node: &Node,
     program: &Path,
@@ -77,6 +79,7 @@ pub fn run(
     inputs: &[(&str, PathBuf)],
     sandbox: &Sandbox,
     timeout: Option<Duration>,
+    show: Option<Show<'_>>,
 ) -> Result<Output, String> {
     let output = Output::empty()?;
     let out = output.files();
@@ -116,20 +119,20 @@ pub fn run(
     drop(command); // closes our ends of the pipe, so the log ends with the generator
     let pid = child.id();
     let _guard = ChildGuard::register(pid);
-    let log = std::thread::spawn(move || Tail::read(reader));
-    let status = wait(&mut child, timeout);
-    // Whatever the generator left running in its process group goes too.
-    unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
-    let log = log.join().unwrap_or_default();
+    let redactor = Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
+    let echo = show.map(|show| Echo::new(show, &redactor));
+    let (status, log) = std::thread::scope(|s| {
+        let log = s.spawn(|| Tail::read_echoing(reader, echo));
+        let status = wait(&mut child, timeout);
+        // Whatever the generator left running in its process group goes too.
+        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        (status, log.join().unwrap_or_default())
+    });
     let status = status.map_err(|e| format!("the generator did not finish: {e}"))?;
     if interrupt::interrupted() {
         return Err("interrupted".into());
     }
-    let shown = || {
-        log.show(&Redactor::new(
-            answers.iter().map(|(n, a)| (n, a.as_slice())),
-        ))
-    };
+    let shown = || log.show(&redactor);
     let Some(status) = status else {
         return Err(format!(
             "the generator did not finish within {} and was stopped{}\n  hint: make it faster or raise the limit with --timeout SECONDS; nothing was stored and earlier files are unchanged",
@@ -238,12 +241,20 @@ pub(crate) struct Tail {
 }
 
 impl Tail {
-    pub(crate) fn read(mut reader: impl Read) -> Tail {
+    pub(crate) fn read(reader: impl Read) -> Tail {
+        Tail::read_echoing(reader, None)
+    }
+
+    /// Reads to the end, keeping the tail, and shows every line to `echo`.
+    fn read_echoing(mut reader: impl Read, mut echo: Option<Echo>) -> Tail {
         let mut tail = Tail::default();
         let mut chunk = vec![0; 16 * 1024];
         while let Ok(n) = reader.read(&mut chunk) {
             if n == 0 {
                 break;
+            }
+            if let Some(echo) = &mut echo {
+                echo.feed(&chunk[..n]);
             }
             tail.bytes.extend_from_slice(&chunk[..n]);
             if tail.bytes.len() > 2 * LOG_KEEP {
@@ -251,6 +262,9 @@ impl Tail {
                 tail.bytes.drain(..cut);
                 tail.dropped += cut as u64;
             }
+        }
+        if let Some(echo) = &mut echo {
+            echo.flush();
         }
         tail
     }
@@ -289,5 +303,108 @@ impl Tail {
             shown.push(format!("    | {line}"));
         }
         format!(":\n{}", shown.join("\n"))
+    }
+}
+
+/// Where `--verbose` shows a generator's output, one line at a time.
+pub type Show<'a> = Box<dyn FnMut(&str) + Send + 'a>;
+
+/// `--verbose`: a generator's output shown as it comes, one whole line at a
+/// time, so that an answer is never cut in two before it is redacted.
+struct Echo<'a> {
+    show: Show<'a>,
+    redactor: &'a Redactor,
+    line: Vec<u8>,
+    /// The rest of a line too long to keep is being skipped.
+    skipping: bool,
+}
+
+impl<'a> Echo<'a> {
+    fn new(show: Show<'a>, redactor: &'a Redactor) -> Echo<'a> {
+        Echo {
+            show,
+            redactor,
+            line: Vec::new(),
+            skipping: false,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        for piece in bytes.split_inclusive(|b| *b == b'\n') {
+            let ends_line = piece.ends_with(b"\n");
+            if self.skipping {
+                self.skipping = !ends_line;
+                continue;
+            }
+            self.line.extend_from_slice(piece);
+            if ends_line {
+                self.flush();
+            } else if self.line.len() > LOG_KEEP {
+                // A line this long is shown by its start (redacted as a
+                // whole, as far as it was read) and the rest skipped.
+                self.flush();
+                self.skipping = true;
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.line.is_empty() {
+            return;
+        }
+        let redacted = self.redactor.redact(&self.line);
+        let text = String::from_utf8_lossy(&redacted);
+        let text = text.trim_end_matches(['\n', '\r']);
+        let count = text.chars().count();
+        let mut shown: String = text.chars().take(LOG_LINE_CHARS).collect();
+        if count > LOG_LINE_CHARS || self.line.len() > LOG_KEEP {
+            shown.push_str(" … (line shortened)");
+        }
+        (self.show)(&shown);
+        self.line.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Everything `Echo` shows for `input` read in chunks of `chunk` bytes.
+    fn echoed(answer: &str, input: &[u8], chunk: usize) -> Vec<String> {
+        let name = "pw".to_string();
+        let redactor = Redactor::new([(&name, answer.as_bytes())]);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let show = Box::new(move |l: &str| sink.lock().unwrap().push(l.to_string()));
+        let mut echo = Echo::new(show, &redactor);
+        for piece in input.chunks(chunk) {
+            echo.feed(piece);
+        }
+        echo.flush();
+        let lines = seen.lock().unwrap().clone();
+        lines
+    }
+
+    #[test]
+    fn lines_are_shown_whole_and_redacted_even_when_read_in_pieces() {
+        let input = b"one\nthe answer is hunter2!\nlast without newline";
+        for chunk in [1, 3, 7, 1000] {
+            assert_eq!(
+                echoed("hunter2", input, chunk),
+                ["one", "the answer is <prompt pw>!", "last without newline"],
+                "chunks of {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_very_long_line_is_shortened_and_the_next_one_shown() {
+        let mut input = vec![b'x'; 3 * LOG_KEEP];
+        input.extend_from_slice(b"\nnext\n");
+        let lines = echoed("hunter2", &input, 4096);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].ends_with("(line shortened)"), "{}", lines[0].len());
+        assert_eq!(lines[1], "next");
     }
 }

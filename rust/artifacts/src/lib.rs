@@ -7,11 +7,14 @@
 pub mod backend;
 pub mod cli;
 pub mod commands;
+pub mod completions;
+pub mod confirm;
 pub mod flake;
 pub mod generate;
 pub mod identities;
 pub mod interrupt;
 pub mod keys;
+pub mod machine;
 pub mod manifest;
 pub mod names;
 pub mod nix;
@@ -22,6 +25,7 @@ pub mod redact;
 pub mod sandbox;
 pub mod secret_dir;
 pub mod store;
+pub mod suggest;
 
 use cli::{Cli, Command};
 use std::process::ExitCode;
@@ -29,12 +33,19 @@ use std::process::ExitCode;
 /// Runs a parsed command line; errors are printed with their hints.
 pub fn run(cli: Cli) -> ExitCode {
     interrupt::install();
+    progress::set_verbosity(match (cli.quiet, cli.verbose) {
+        (true, _) => progress::Verbosity::Quiet,
+        (_, true) => progress::Verbosity::Verbose,
+        _ => progress::Verbosity::Normal,
+    });
     let result = match &cli.command {
         Command::Generate(args) => commands::generate::run(&cli.flake, args),
         Command::Check(args) => commands::check::run(&cli.flake, args),
         Command::List(args) => commands::list::run(&cli.flake, args),
         Command::Show(args) => commands::show::run(&cli.flake, args),
         Command::Rekey(args) => commands::rekey::run(&cli.flake, args),
+        Command::Machine(args) => machine::run(args),
+        Command::Completions(args) => completions::print(args.shell),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -4,5 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell asking for completions gets them here, before parsing.
+    artifacts::completions::complete_if_asked();
     artifacts::run(artifacts::cli::Cli::parse())
 }

@@ -150,6 +150,10 @@ pub struct Prompt {
     pub description: Option<String>,
     #[serde(rename = "type")]
     pub kind: PromptKind,
+    /// Whether an empty answer is accepted on the terminal (a hidden
+    /// prompt is asked again otherwise).
+    #[serde(default, rename = "allowEmpty")]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

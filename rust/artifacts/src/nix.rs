@@ -1,6 +1,9 @@
 //! Talking to `nix`: exactly one evaluation process per command and one
-//! batched build call, whatever the fleet size.
+//! batched build call, whatever the fleet size. When the flake does not
+//! evaluate, the usual causes (a file git does not track, flakes not
+//! available) are named with their fix above nix's own message.
 
+use crate::flake::Flake;
 use crate::manifest::{Manifest, SCHEMA_VERSION};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -17,8 +20,13 @@ pub enum NixError {
         program: &'static str,
         source: std::io::Error,
     },
-    #[error("the flake {flake} does not evaluate:\n{stderr}\n  hint: fix the error above; `nix flake check {flake}` shows it with more context")]
-    Eval { flake: String, stderr: String },
+    /// `what` went wrong in one line, the `fix`, then what nix said.
+    #[error("{what}\n  hint: {fix}\n  nix says:\n{}", indent(stderr))]
+    Eval {
+        what: String,
+        fix: String,
+        stderr: String,
+    },
     #[error("unexpected output from nix eval: {0}")]
     Output(String),
     #[error("building generators failed:\n{stderr}\n  hint: the derivations above are generators of the artifacts being generated; fix them and run again")]
@@ -90,22 +98,24 @@ fn nix_command(program: &'static str) -> Command {
     cmd
 }
 
-/// Evaluates every manifest of `flake` with one `nix eval` process.
-pub fn evaluate(flake: &str) -> Result<Evaluation, NixError> {
+/// Runs eval.nix on `flake` in one `nix eval` process; `names_only` asks
+/// for the names the shell completes and nothing else.
+fn run_eval(flake: &Flake, names_only: bool) -> Result<RawEvaluation, NixError> {
     let mut cmd = nix_command("nix");
     cmd.args(["eval", "--json", "--impure", "--expr", EVAL_EXPR])
-        .env("ARTIFACTS_FLAKE", flake);
+        .env("ARTIFACTS_FLAKE", &flake.reference)
+        .env("ARTIFACTS_NAMES_ONLY", if names_only { "1" } else { "" });
     let output = output_of(cmd, "nix")?;
     if !output.status.success() {
-        return Err(NixError::Eval {
-            flake: flake.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr)
-                .trim_end()
-                .to_string(),
-        });
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(explain(flake, &stderr));
     }
-    let raw: RawEvaluation =
-        serde_json::from_slice(&output.stdout).map_err(|e| NixError::Output(e.to_string()))?;
+    serde_json::from_slice(&output.stdout).map_err(|e| NixError::Output(e.to_string()))
+}
+
+/// Evaluates every manifest of `flake` with one `nix eval` process.
+pub fn evaluate(flake: &Flake) -> Result<Evaluation, NixError> {
+    let raw = run_eval(flake, false)?;
     let mut evaluation = Evaluation {
         out_path: raw.out_path,
         ..Default::default()
@@ -161,6 +171,119 @@ fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawSco
             .failures
             .push(fail(format!("its manifest is malformed: {e}"))),
     }
+}
+
+/// A machine's or home's name with its artifacts' names: what shell
+/// completion offers.
+#[derive(Debug, Deserialize)]
+pub struct ScopeNames {
+    pub name: String,
+    #[serde(default)]
+    pub artifacts: BTreeMap<String, ArtifactNames>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArtifactNames {
+    pub name: String,
+    #[serde(default)]
+    pub shared: bool,
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+/// Every scope's names, with one `nix eval` that reads only names: no
+/// generator is evaluated or built, so it stays quick enough for a Tab
+/// press. Scopes that do not evaluate are left out.
+pub fn names(flake: &Flake) -> Result<Vec<ScopeNames>, NixError> {
+    let raw = run_eval(flake, true)?;
+    let scopes = raw
+        .machines
+        .into_values()
+        .flat_map(|m| std::iter::once(m.scope).chain(m.homes.into_values()));
+    Ok(scopes
+        .chain(raw.homes.into_values())
+        .filter_map(|s| serde_json::from_value(s.manifest?).ok())
+        .collect())
+}
+
+/// The error for a failed evaluation: the cause in one line when it is a
+/// known one, the fix, and nix's message (without its "Git tree is dirty"
+/// warning: the CLI's own writes make the tree dirty).
+fn explain(flake: &Flake, stderr: &str) -> NixError {
+    let stderr: String = stderr
+        .lines()
+        .filter(|l| !(l.starts_with("warning: Git tree '") && l.ends_with("' is dirty")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let shown = if flake.given == "." {
+        flake.root.display().to_string()
+    } else {
+        flake.given.clone()
+    };
+    let (what, fix) = if let Some(file) = untracked_file(flake, &stderr) {
+        let file = crate::progress::shown_path(&file);
+        (
+            format!("{file} is not tracked by git, and Nix sees only the files git tracks in a repository"),
+            format!("run `git add {file}` (it needs no commit), then run this command again"),
+        )
+    } else if FLAKES_UNAVAILABLE.iter().any(|m| stderr.contains(m)) {
+        (
+            "this nix cannot evaluate flakes (the CLI turns them on for its own runs, which needs Nix 2.4 or later)".to_string(),
+            "update Nix; for `nix run` and `nix flake` also add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf".to_string(),
+        )
+    } else {
+        (
+            format!("the flake {shown} does not evaluate"),
+            "fix what nix reports below, then run this command again".to_string(),
+        )
+    };
+    NixError::Eval {
+        what,
+        fix,
+        stderr: stderr.trim_end().to_string(),
+    }
+}
+
+/// What nix says when it cannot do flakes: flakes or the `nix` command not
+/// enabled (Nix 2.4 to 2.x without `--extra-experimental-features`, e.g.
+/// through a wrapper), `builtins.getFlake` missing, or a Nix before 2.4.
+const FLAKES_UNAVAILABLE: &[&str] = &[
+    "experimental Nix feature 'flakes' is disabled",
+    "experimental Nix feature 'nix-command' is disabled",
+    "attribute 'getFlake' missing",
+    "unrecognised flag '--extra-experimental-features'",
+];
+
+/// The file of the flake's working tree that Nix could not see because git
+/// does not track it: nix 2.8 says "getting status of
+/// '/nix/store/…-source/FILE': No such file or directory", later versions
+/// "Path 'FILE' in the repository "…" is not tracked by Git". Only a file
+/// that exists on disk counts (else it is really missing).
+fn untracked_file(flake: &Flake, stderr: &str) -> Option<std::path::PathBuf> {
+    flake.git.as_ref()?;
+    let relative = if let Some(rest) = stderr.split("getting status of '/nix/store/").nth(1) {
+        let (path, tail) = rest.split_once('\'')?;
+        if !tail.starts_with(": No such file or directory") {
+            return None;
+        }
+        path.split_once("-source/")?.1.to_string()
+    } else {
+        let rest = stderr.split("Path '").nth(1)?;
+        let (path, tail) = rest.split_once('\'')?;
+        tail.lines()
+            .next()?
+            .contains("is not tracked by Git")
+            .then(|| path.to_string())?
+    };
+    let file = flake.source_root.join(relative);
+    file.exists().then_some(file)
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Realises all `derivations` with one `nix-store --realise` call. On

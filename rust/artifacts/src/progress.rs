@@ -1,32 +1,257 @@
-//! What `generate` tells the user while generators run: one line per event
-//! (started, stored, failed as it happens), stable for scripts and logs.
+//! What `generate` tells the user while generators run.
+//!
+//! On a terminal, a live display: a bar of how many are done out of how
+//! many, one line per generator running now with its elapsed time, and each
+//! result printed above it as it happens. Anywhere else (CI, pipes, logs)
+//! plain lines, one per event, stable for scripts:
+//!
+//! ```text
+//! alpha/test: generating
+//! alpha/test: stored with agenix [1/2]
+//! error: machine beta, artifact attic: … [2/2]
+//! ```
+//!
+//! `--verbose` adds what the generators print (`alpha/test | …`, answers
+//! redacted by the caller); `--quiet` leaves only errors and warnings.
 
 use crate::plan::Node;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Set once from `--quiet`/`--verbose` before anything is printed. Global
+/// because the notes and the summary come from helpers shared by several
+/// commands, which would otherwise all carry the flag.
+static VERBOSITY: AtomicU8 = AtomicU8::new(Verbosity::Normal as u8);
+
+pub fn set_verbosity(verbosity: Verbosity) {
+    VERBOSITY.store(verbosity as u8, Ordering::SeqCst);
+}
+
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(Ordering::SeqCst) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
+/// Prints a message for the person running the command (what happened,
+/// what comes next) on standard error, unless `--quiet`.
+pub fn note(message: impl std::fmt::Display) {
+    if verbosity() > Verbosity::Quiet {
+        eprintln!("{message}");
+    }
+}
 
 pub struct Progress {
     total: usize,
     done: AtomicUsize,
+    verbosity: Verbosity,
+    live: Option<Live>,
 }
 
+/// The terminal display: running generators above the overall bar.
+struct Live {
+    bars: MultiProgress,
+    overall: ProgressBar,
+    running: Mutex<HashMap<String, ProgressBar>>,
+    failed: AtomicUsize,
+}
+
+/// How often the running lines are redrawn: often enough for the seconds
+/// to count up smoothly, rarely enough to cost nothing.
+const TICK: Duration = Duration::from_millis(200);
+
 impl Progress {
+    /// A display for `total` generators: live when standard error is a
+    /// terminal (and not `--quiet`), plain lines otherwise.
     pub fn new(total: usize) -> Progress {
-        Progress { total, done: AtomicUsize::new(0) }
+        let verbosity = verbosity();
+        let terminal =
+            std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb");
+        let live = (terminal && verbosity > Verbosity::Quiet).then(|| Live::new(total));
+        Progress {
+            total,
+            done: AtomicUsize::new(0),
+            verbosity,
+            live,
+        }
     }
 
     pub fn started(&self, node: &Node) {
-        eprintln!("{}: generating", node.label());
+        let label = node.label();
+        match &self.live {
+            Some(live) => live.started(label),
+            None if self.verbosity > Verbosity::Quiet => eprintln!("{label}: generating"),
+            None => {}
+        }
     }
 
     /// A node finished: stored (`Ok`) or failed, with why.
     pub fn finished(&self, node: &Node, result: &Result<(), String>) {
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        match result {
-            Ok(()) => eprintln!("{}: stored with {} [{done}/{}]", node.label(), node.backend.name(), self.total),
-            Err(message) => eprintln!(
-                "error: {}, artifact {}: {message} [{done}/{}]",
-                node.scope, node.artifact.name, self.total
+        let label = node.label();
+        let line = match result {
+            Ok(()) => format!("{label}: stored with {}", node.backend.name()),
+            Err(message) => format!(
+                "error: {}, artifact {}: {message}",
+                node.scope, node.artifact.name
             ),
+        };
+        match &self.live {
+            Some(live) => live.finished(&label, &line, result.is_ok()),
+            None if result.is_ok() && self.verbosity == Verbosity::Quiet => {}
+            None => eprintln!("{line} [{done}/{}]", self.total),
         }
+    }
+
+    /// With `--verbose`, where a generator's output goes, line by line
+    /// (already redacted): `alpha/test | line`.
+    pub fn output(&self, node: &Node) -> Option<crate::generate::Show<'_>> {
+        if self.verbosity < Verbosity::Verbose {
+            return None;
+        }
+        let label = node.label();
+        Some(Box::new(move |line: &str| {
+            let line = format!("{label} | {line}");
+            match &self.live {
+                // Printed above the bars, which are redrawn below it.
+                Some(live) => live.bars.println(line).unwrap_or(()),
+                None => eprintln!("{line}"),
+            }
+        }))
+    }
+}
+
+impl Drop for Progress {
+    /// The bars leave the screen before the summary is printed.
+    fn drop(&mut self) {
+        if let Some(live) = &self.live {
+            live.overall.finish_and_clear();
+            live.bars.clear().ok();
+        }
+    }
+}
+
+impl Live {
+    fn new(total: usize) -> Live {
+        let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let overall = bars.add(ProgressBar::new(total as u64));
+        overall.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} done{msg}")
+                .expect("a valid template")
+                .progress_chars("━╸ "),
+        );
+        overall.enable_steady_tick(TICK);
+        Live {
+            bars,
+            overall,
+            running: Mutex::new(HashMap::new()),
+            failed: AtomicUsize::new(0),
+        }
+    }
+
+    fn started(&self, label: String) {
+        let bar = self
+            .bars
+            .insert_before(&self.overall, ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {seconds}")
+                .expect("a valid template")
+                .with_key("seconds", seconds),
+        );
+        bar.set_message(label.clone());
+        bar.enable_steady_tick(TICK);
+        self.lock().insert(label, bar);
+    }
+
+    fn finished(&self, label: &str, line: &str, ok: bool) {
+        let bar = self.lock().remove(label);
+        let took = bar.as_ref().map(|b| b.elapsed());
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+            self.bars.remove(&bar);
+        }
+        let line = match took {
+            Some(took) if ok => format!("{line} ({})", short(took)),
+            _ => line.to_string(),
+        };
+        self.bars.println(line).ok();
+        if !ok {
+            let failed = self.failed.fetch_add(1, Ordering::SeqCst) + 1;
+            self.overall.set_message(format!(", {failed} failed"));
+        }
+        self.overall.inc(1);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ProgressBar>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Folders for the summary, one per line and indented, as the user would
+/// type them from here; a long list is cut after a screenful.
+pub fn folders(dirs: &[std::path::PathBuf]) -> String {
+    const SHOWN: usize = 10;
+    let mut shown: Vec<String> = dirs
+        .iter()
+        .take(SHOWN)
+        .map(|d| format!("  {}", shown_path(d)))
+        .collect();
+    if dirs.len() > SHOWN {
+        shown.push(format!("  … and {} more", dirs.len() - SHOWN));
+    }
+    shown.join("\n")
+}
+
+/// `path` relative to the current folder when it is below it (as the user
+/// would type it), else absolute.
+pub fn shown_path(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        Some(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+/// The `{seconds}` of a running line: whole seconds since it started.
+fn seconds(state: &ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = out.write_str(&short(state.elapsed()));
+}
+
+/// `7s`, `1m05s`: short enough for a line per generator.
+fn short(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(short(Duration::from_millis(900)), "0s");
+        assert_eq!(short(Duration::from_secs(59)), "59s");
+        assert_eq!(short(Duration::from_secs(65)), "1m05s");
     }
 }

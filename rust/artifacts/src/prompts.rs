@@ -84,7 +84,8 @@ impl Given {
         Ok(())
     }
 
-    /// Answers that match no prompt being asked: most likely a typo.
+    /// Answers that match no prompt being asked (most likely a typo), each
+    /// as a sentence naming the closest prompts that are asked.
     pub fn unused(&self, nodes: &[(usize, &Node)]) -> Vec<String> {
         self.values
             .iter()
@@ -102,7 +103,24 @@ impl Given {
                     .as_ref()
                     .map(|s| format!("{s}/"))
                     .unwrap_or_default();
-                format!("{scope}{}.{}", t.artifact, t.prompt)
+                let typed = format!("{scope}{}.{}", t.artifact, t.prompt);
+                // Offer the prompts in the form the user wrote them.
+                let asked: Vec<String> = nodes
+                    .iter()
+                    .flat_map(|(_, n)| {
+                        n.artifact.prompts.keys().map(move |p| match t.scope {
+                            Some(_) => format!("{}.{p}", n.label()),
+                            None => format!("{}.{p}", n.artifact.name),
+                        })
+                    })
+                    .collect();
+                let mut message = format!("the answer for {typed} matches no prompt being asked");
+                if let Some(hint) =
+                    crate::suggest::did_you_mean(&typed, asked.iter().map(String::as_str))
+                {
+                    message.push_str(&format!("; {hint}"));
+                }
+                message
             })
             .collect()
     }
@@ -162,6 +180,12 @@ fn ask(node: &Node, prompt: &Prompt) -> Result<Answer, String> {
             let first = Zeroizing::new(
                 rpassword::prompt_password(format!("{header} (hidden): ")).map_err(tty_error)?,
             );
+            // Enter alone is more often a slip than a wish for an empty
+            // secret; a prompt that means it says so (allowEmpty).
+            if first.is_empty() && !prompt.allow_empty {
+                eprintln!("The answer is empty; please type a value.");
+                continue;
+            }
             let again = Zeroizing::new(
                 rpassword::prompt_password("again to confirm: ").map_err(tty_error)?,
             );

@@ -1,5 +1,6 @@
-//! Prompts on a real terminal: `script` gives the CLI a pseudo-terminal and
-//! the test answers each question when it appears, as a person would.
+//! The CLI on a real terminal: `script` gives it a pseudo-terminal and the
+//! test answers each question when it appears, as a person would: prompts,
+//! the live progress display, the question before `--regenerate`.
 
 mod common;
 use common::Fixture;
@@ -45,20 +46,19 @@ impl Terminal {
         }
     }
 
-    /// Waits until `text` appears after what was already answered.
+    /// Waits until `text` appears after what was already answered
+    /// (terminal control sequences left out).
     fn expect(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let screen = self.screen.lock().unwrap().clone();
-            let tail = String::from_utf8_lossy(&screen[self.seen..]).into_owned();
-            if let Some(at) = tail.find(text) {
-                self.seen += tail[..at + text.len()].len();
+            let screen = plain(&self.screen.lock().unwrap());
+            if let Some(at) = screen[self.seen..].find(text) {
+                self.seen += at + text.len();
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "waited for {text:?}; screen:\n{}",
-                String::from_utf8_lossy(&screen)
+                "waited for {text:?}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -70,12 +70,41 @@ impl Terminal {
         stdin.flush().unwrap();
     }
 
+    /// The exit code and everything shown (control sequences left out).
     fn finish(mut self) -> (i32, String) {
         let status = self.child.wait().unwrap();
         std::thread::sleep(Duration::from_millis(100));
-        let screen = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+        let screen = plain(&self.screen.lock().unwrap());
         (status.code().unwrap_or(-1), screen)
     }
+}
+
+/// What a terminal shows as text: control sequences (colours, cursor
+/// moves, line clearing) removed, carriage returns as line breaks.
+fn plain(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    // Parameters, then one final byte in @..~.
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\r' => out.push('\n'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[test]
@@ -110,7 +139,7 @@ fn every_prompt_type_is_asked_up_front_on_the_terminal() {
     t.expect("again to confirm: ");
     t.type_in(b"hunter2-secret\n");
     // Generation starts only after the last answer.
-    t.expect("alpha/login: generating");
+    t.expect("alpha/login: stored with agenix");
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(
@@ -123,4 +152,157 @@ fn every_prompt_type_is_asked_up_front_on_the_terminal() {
         String::from_utf8(stored).unwrap(),
         "ålice|\nline one\nline two\n|\nhunter2-secret"
     );
+}
+
+#[test]
+fn an_empty_hidden_answer_is_asked_again() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      login = {
+        files.pw = { };
+        prompts.pw = { description = "password"; type = "hidden"; };
+        generator = gen "login" ''cat "$prompts/pw" > "$out/pw"'';
+      };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate");
+    t.expect("password (hidden): ");
+    t.type_in(b"\n");
+    t.expect("The answer is empty; please type a value.");
+    t.expect("password (hidden): ");
+    t.type_in(b"not-empty\n");
+    t.expect("again to confirm: ");
+    t.type_in(b"not-empty\n");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        f.age_decrypt("machines/alpha/login/pw.age", "alpha"),
+        b"not-empty"
+    );
+}
+
+#[test]
+fn the_live_display_counts_a_slow_generators_seconds_and_ends_in_the_summary() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      quick = { files.f = { }; generator = gen "quick" ''echo quick > "$out/f"''; };
+      slow = { files.f = { }; generator = gen "slow" ''sleep 3; echo slow > "$out/f"''; };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    // The quick one is done while the slow one still runs, its seconds
+    // counting up below the results.
+    t.expect("alpha/quick: stored with agenix");
+    t.expect("1/2 done");
+    t.expect("alpha/slow 1s");
+    t.expect("alpha/slow 2s");
+    t.expect("alpha/slow: stored with agenix");
+    t.expect("Stored and added to git");
+    t.expect("artifacts/machines/alpha/slow");
+    t.expect("Generated 2, failed 0, already up to date 0.");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        !screen.contains(": generating"),
+        "the terminal gets the live display, not the plain lines:\n{screen}"
+    );
+}
+
+#[test]
+fn a_failure_is_shown_as_it_happens_on_the_terminal() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      broken = { files.f = { }; generator = gen "broken" ''echo "cannot do it" >&2; exit 3''; };
+      slow = { files.f = { }; generator = gen "slow" ''sleep 2; echo slow > "$out/f"''; };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    t.expect("error: machine alpha, artifact broken: the generator failed");
+    t.expect("cannot do it");
+    // ... while the other one is still running.
+    t.expect("alpha/slow 1s");
+    t.expect("1 failed");
+    t.expect("Generated 1, failed 1");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 1, "{screen}");
+}
+
+#[test]
+fn regenerate_lists_what_it_replaces_and_n_changes_nothing() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" { inherit attic; };
+    nixosConfigurations.beta = machine "beta" { inherit attic; };
+"#,
+    );
+    f.run(&["generate"]).ok();
+    let before = f.snapshot();
+
+    let mut t = Terminal::start(&f, "generate --regenerate --machine alpha");
+    t.expect("replaces the stored values of 1 artifact");
+    t.expect("alpha/attic");
+    t.expect("Replace them? [y/N] ");
+    t.type_in(b"n\n");
+    t.expect("Nothing was changed.");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        !screen.contains("beta/attic"),
+        "only the selection is listed:\n{screen}"
+    );
+    assert_eq!(f.snapshot(), before, "nothing was stored");
+
+    // `y` rotates.
+    let mut t = Terminal::start(&f, "generate --regenerate --machine alpha");
+    t.expect("Replace them? [y/N] ");
+    t.type_in(b"y\n");
+    t.expect("Generated 1, failed 0");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_ne!(f.snapshot(), before);
+
+    // `--yes` does not ask.
+    let after = f.snapshot();
+    let t = Terminal::start(&f, "generate --regenerate --machine alpha --yes");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("[y/N]"), "{screen}");
+    assert_ne!(f.snapshot(), after);
+}
+
+#[test]
+fn verbose_shows_generator_output_live_with_answers_redacted() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      login = {
+        files.pw = { };
+        prompts.pw = { description = "password"; type = "hidden"; };
+        generator = gen "login" ''
+          echo "starting"
+          echo "the password is $(cat "$prompts/pw")"
+          sleep 2
+          cat "$prompts/pw" > "$out/pw"
+        '';
+      };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate --verbose");
+    t.expect("password (hidden): ");
+    t.type_in(b"hunter2-secret\n");
+    t.expect("again to confirm: ");
+    t.type_in(b"hunter2-secret\n");
+    // Shown while the generator still runs.
+    t.expect("alpha/login | the password is <prompt pw>");
+    t.expect("alpha/login 1s");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("hunter2-secret"), "{screen}");
 }

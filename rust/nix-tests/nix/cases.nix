@@ -1,7 +1,8 @@
 # Entry point of the module-evaluation tests: checks/eval with the sources
 # found in ARTIFACTS_TEST_INPUTS (--argstr inputs) and the stand-in nixpkgs
-# the test assembled from them (--argstr nixpkgs, see fake-nixpkgs/default.nix).
-{ inputs, nixpkgs }:
+# the test assembled from them (--argstr nixpkgs, see fake-nixpkgs/default.nix),
+# and the on-machine cases' parameters as JSON (--argstr params).
+{ inputs, nixpkgs, params ? "{}" }:
 let
   dir = /. + inputs;
   pkgs = import (/. + nixpkgs) { };
@@ -13,4 +14,5 @@ import ../../../checks/eval {
   sops-nix = dir + "/sops-nix";
   flake-parts = dir + "/flake-parts";
   home-manager = dir + "/home-manager";
+  params = builtins.fromJSON params;
 }

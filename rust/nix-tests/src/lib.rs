@@ -1,9 +1,45 @@
 //! Helpers shared by the Nix-side tests: locating the repository and the
 //! test inputs, and running `nix-instantiate` / `nix eval` for JSON.
 
+pub mod machine;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// The `artifacts` binary, built once per process with the cargo that runs
+/// the tests (a test crate has no CARGO_BIN_EXE of another package). Its path
+/// comes from cargo's own report, so any target directory works.
+/// `ARTIFACTS_TEST_BIN` names an already built one instead.
+pub fn artifacts_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("ARTIFACTS_TEST_BIN") {
+            return PathBuf::from(bin);
+        }
+        let out = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--package",
+                "artifacts",
+                "--bin",
+                "artifacts",
+                "--message-format=json-render-diagnostics",
+            ])
+            .current_dir(repo_root())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("cargo runs");
+        assert!(out.status.success(), "cargo build -p artifacts failed");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "artifacts")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reports the artifacts executable")
+    })
+}
 
 /// The repository's root (this crate lives in `rust/nix-tests`).
 pub fn repo_root() -> PathBuf {
@@ -75,6 +111,11 @@ pub fn stand_in_nixpkgs(inputs: &Path, to: &Path) {
 /// `nix-instantiate` of one case of checks/eval with the test inputs and a
 /// freshly assembled stand-in nixpkgs: its JSON, or stderr when it fails.
 pub fn try_eval_case(inputs: &Path, case: &str) -> Result<Value, String> {
+    try_eval_case_with(inputs, case, &Value::Object(Default::default()))
+}
+
+/// The same with `params` (the on-machine cases' parameters).
+pub fn try_eval_case_with(inputs: &Path, case: &str, params: &Value) -> Result<Value, String> {
     let nixpkgs = tempfile::tempdir().expect("temporary directory");
     stand_in_nixpkgs(inputs, nixpkgs.path());
     let mut cmd = nix_command("nix-instantiate");
@@ -90,7 +131,15 @@ pub fn try_eval_case(inputs: &Path, case: &str) -> Result<Value, String> {
     .arg("--argstr")
     .arg("nixpkgs")
     .arg(nixpkgs.path())
+    .arg("--argstr")
+    .arg("params")
+    .arg(params.to_string())
     .args(["-A", case]);
+    // The on-machine cases run what they evaluate to: the files they refer
+    // to (generators, stored files) must really be copied to the store.
+    if params.as_object().is_some_and(|p| !p.is_empty()) {
+        cmd.arg("--read-write-mode");
+    }
     run(cmd).map(|out| serde_json::from_str(&out).expect("JSON from nix-instantiate"))
 }
 
@@ -139,14 +188,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Copies what a user's flake sees of this project (our flake.nix and what
-/// it imports) to `to`, for use as a local `artifacts` flake input.
+/// it imports, its checks included) to `to`, for use as a local `artifacts`
+/// flake input or to inspect our flake's outputs.
 pub fn copy_our_flake(to: &Path) {
     let repo = repo_root();
     std::fs::create_dir_all(to).unwrap();
-    for file in ["flake.nix", "flake-module.nix", "Cargo.toml", "Cargo.lock"] {
+    for file in [
+        "flake.nix",
+        "flake-module.nix",
+        "package.nix",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         std::fs::copy(repo.join(file), to.join(file)).unwrap();
     }
-    for folder in ["lib", "modules", "templates"] {
+    for folder in ["lib", "modules", "templates", "checks", "tests"] {
         copy_dir(&repo.join(folder), &to.join(folder));
     }
 }

@@ -44,3 +44,55 @@ fn defaults_fill_a_bare_declaration() {
     assert_eq!(x["prompts"]["p"]["type"], "hidden");
     assert_eq!(x["generator"], Value::Null);
 }
+
+#[test]
+fn mk_scope_reads_public_parts_like_the_modules() {
+    let scope = r#"(import ./lib).mkScope {
+      name = "alpha";
+      directory = ./checks/eval/fixtures/artifacts;
+      store.wg = { files.public.secret = false; files.private = { }; };
+      store.ca = { shared = true; files.cert.secret = false; };
+      store.later = { files.key.secret = false; };
+      store.made = { backend = "dummy"; files.key.secret = false; };
+    }"#;
+    let store = format!("({scope}).config.artifacts.store");
+    assert_eq!(
+        eval_expr(&format!("{store}.wg.files.public.value")),
+        "wg-public-key-of-alpha\n"
+    );
+    assert!(eval_expr(&format!("{store}.ca.files.cert.value"))
+        .as_str()
+        .unwrap()
+        .contains("shared CA"));
+    // Secret files have no value; the manifest is unchanged.
+    assert_eq!(
+        eval_expr(&format!("{store}.wg.files.private ? value")),
+        false
+    );
+    assert_eq!(
+        eval_expr(&format!(
+            "({scope}).config.artifacts.manifest.artifacts.wg.files.public ? value"
+        )),
+        false
+    );
+    let missing = eval_error(&format!("{store}.later.files.key.value"));
+    assert!(
+        missing.contains(
+            "artifacts: machine 'alpha', artifact 'later': the public file 'key' is not generated yet \
+             (artifacts/machines/alpha/later/key is missing). \
+             Run: nix run .#artifacts -- generate --machine alpha --artifact later"
+        ),
+        "{missing}"
+    );
+    let dummy = eval_error(&format!("{store}.made.files.key.value"));
+    assert!(
+        dummy.contains("generated on the machine by the dummy backend"),
+        "{dummy}"
+    );
+}
+
+fn eval_error(expr: &str) -> String {
+    let mut cmd = nix_command("nix-instantiate");
+    cmd.args(["--eval", "--strict", "--json", "-E", expr]);
+    run(cmd).expect_err("evaluation must fail")
+}

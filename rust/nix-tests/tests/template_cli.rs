@@ -23,7 +23,6 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
 /// The answer to the `test` prompt: several lines, non-ASCII, a final newline.
 const ANSWER: &str = "Grüße aus dem Test ✓\nzweite Zeile\n";
@@ -39,33 +38,9 @@ const MACHINE: &str = r#"c: {
   failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
 }"#;
 
-/// The `artifacts` binary, built once per process with the cargo that runs
-/// the tests (a test crate has no CARGO_BIN_EXE of another package). Its path
-/// comes from cargo's own report, so any target directory works.
+/// The `artifacts` binary (built once per process, see the library).
 fn cli() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--package",
-                "artifacts",
-                "--bin",
-                "artifacts",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(repo_root())
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("cargo runs");
-        assert!(out.status.success(), "cargo build -p artifacts failed");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "artifacts")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reports the artifacts executable")
-    })
+    artifacts_nix_tests::artifacts_bin()
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {

@@ -30,6 +30,11 @@ pub trait Backend: Sync {
     fn as_script(&self) -> Option<&script::ScriptBackend> {
         None
     }
+    /// Whether the machine makes the artifact itself (dummy): the CLI
+    /// neither generates, stores nor reads it.
+    fn on_machine(&self) -> bool {
+        !self.stores_in_flake() && self.as_script().is_none()
+    }
     /// The stored file name of a secret file, e.g. `env.age`.
     fn stored_name(&self, file: &str) -> String;
     /// Checks that the recipients can be used, before any generator runs.

@@ -14,7 +14,7 @@ pub fn run(flake: &str, select: &SelectArgs) -> anyhow::Result<ExitCode> {
     super::report_problems(plan);
     let mut pending = 0;
     let mut stored = 0;
-    for (_, node) in plan.selected().filter(|(_, n)| n.backend.stores_in_flake() || n.backend.as_script().is_some()) {
+    for (_, node) in plan.selected().filter(|(_, n)| !n.backend.on_machine()) {
         stored += 1;
         if !node.status.in_order() {
             pending += 1;

@@ -30,15 +30,27 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     todo.report_refusals(plan, flake, &mut summary);
     if todo.is_empty() {
         if summary.failed == 0 {
-            eprintln!(
+            crate::progress::note(format!(
                 "Nothing to generate: all {} artifacts are up to date.",
                 summary.up_to_date
-            );
+            ));
         }
         return Ok(work::exit(&summary));
     }
     for (&i, why) in &todo.pulled_in {
-        eprintln!("{}: will be generated too: {why}", plan.nodes[i].label());
+        crate::progress::note(format!("{}: will be generated too: {why}", plan.nodes[i].label()));
+    }
+    interrupt::set_phase(Phase::Asking);
+    if args.regenerate {
+        let rotated: Vec<(&Node, Option<&str>)> = todo
+            .generate
+            .iter()
+            .map(|&i| (&plan.nodes[i], todo.pulled_in.get(&i).map(String::as_str)))
+            .collect();
+        if !crate::confirm::rotation(&rotated, args.yes)? {
+            eprintln!("Nothing was changed.");
+            return Ok(ExitCode::from(1));
+        }
     }
 
     // Stored values the run reads back (dependencies, rekeys): decrypted
@@ -49,7 +61,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     interrupt::set_phase(Phase::Asking);
     let runnable: Vec<(usize, &Node)> =
         todo.generate.iter().map(|&i| (i, &plan.nodes[i])).collect();
-    let answers = match ask(args, &runnable)? {
+    let answers = match ask(args, flake, &runnable)? {
         Ok(answers) => answers,
         Err(code) => return Ok(code),
     };
@@ -57,6 +69,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 
     let stored = Mutex::new(Vec::new());
     readback.restore_all(plan, &todo, &stored, &mut summary);
+    work::record_all(plan, &todo, &stored, &mut summary);
     if !todo.generate.is_empty() {
         let programs = programs(&runnable, ctx.build_error.as_deref());
         let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
@@ -97,7 +110,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 
 /// Collects every answer up front; `Err` is the exit code when some prompt
 /// cannot be answered (nothing has run).
-fn ask(args: &GenerateArgs, todo: &[(usize, &Node)]) -> anyhow::Result<Result<Answers, ExitCode>> {
+fn ask(args: &GenerateArgs, flake: &crate::flake::Flake, todo: &[(usize, &Node)]) -> anyhow::Result<Result<Answers, ExitCode>> {
     let mut given = Given::default();
     for value in &args.prompts {
         given.add_value(value).map_err(anyhow::Error::msg)?;
@@ -105,8 +118,8 @@ fn ask(args: &GenerateArgs, todo: &[(usize, &Node)]) -> anyhow::Result<Result<An
     if let Some(target) = &args.prompt_stdin {
         given.add_stdin(target).map_err(anyhow::Error::msg)?;
     }
-    for target in given.unused(todo) {
-        eprintln!("warning: the answer for {target} matches no prompt being asked (`artifacts list` shows what needs generating)");
+    for unused in given.unused(todo) {
+        eprintln!("warning: {unused}\n  hint: `{}` shows what needs generating", flake.command("list"));
     }
     Ok(prompts::collect(todo, &given).map_err(|errors| {
         for e in errors {
@@ -274,7 +287,8 @@ impl Run<'_> {
             .iter()
             .map(|(n, o)| (n.as_str(), o.files()))
             .collect();
-        let output = generate::run(node, &program, answers, &inputs, self.sandbox, self.timeout)?;
+        let show = self.progress.output(node);
+        let output = generate::run(node, &program, answers, &inputs, self.sandbox, self.timeout, show)?;
         let redactor = crate::redact::Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
         crate::store::artifact::write(node, &output.files(), &redactor)?;
         self.stored

@@ -56,7 +56,11 @@ fn prepare_with(
     let flake = Flake::locate(flake)?;
     let lock =
         StoreLock::acquire(&flake.lock_path(), command, if_busy).map_err(anyhow::Error::msg)?;
-    let evaluation = crate::nix::evaluate(&flake.reference)?;
+    let evaluation = crate::nix::evaluate(&flake)?;
+    // A mistyped name stops here, before anything is built or planned.
+    if let Some(unknown) = crate::suggest::unknown_selection(&flake, select, &evaluation) {
+        anyhow::bail!(unknown);
+    }
     let bases: BTreeSet<_> = evaluation
         .scopes
         .iter()
@@ -104,10 +108,12 @@ fn prepare_with(
         && plan.problems.is_empty()
         && !(select.machines.is_empty() && select.artifacts.is_empty())
     {
+        let flags: Vec<String> = (select.machines.iter().map(|m| format!("--machine {m}")))
+            .chain(select.artifacts.iter().map(|a| format!("--artifact {a}")))
+            .collect();
         anyhow::bail!(
-            "no artifact matches --machine {:?} --artifact {:?}\n  hint: `{}` shows every machine and artifact",
-            select.machines,
-            select.artifacts,
+            "no artifact matches {}\n  hint: `{}` shows every machine and artifact",
+            flags.join(" "),
             flake.command("list")
         );
     }

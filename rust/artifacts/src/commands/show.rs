@@ -45,22 +45,24 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         .stored_files_of(node.stored_backend)
         .filter(|(f, _)| file.is_none_or(|want| f.name == want))
         .collect();
+    let declared_names = node.artifact.files.keys().map(String::as_str);
     if files.is_empty() {
+        let typed = file.unwrap_or("");
+        let hint = crate::suggest::did_you_mean(typed, declared_names.clone())
+            .unwrap_or_else(|| format!("its files are {}", crate::suggest::list(declared_names)));
         anyhow::bail!(
-            "{}, artifact {}: no file {}",
+            "{}, artifact {}: no file named `{typed}`; {hint}",
             node.scope,
             node.artifact.name,
-            file.unwrap_or("")
         );
     }
     if files.len() > 1 {
         let names: Vec<_> = files.iter().map(|(f, _)| f.name.as_str()).collect();
         anyhow::bail!(
-            "{} has several files ({}): name one, e.g. {}/{}",
+            "{} has several files ({}): name one\n  hint: `{}`",
             node.label(),
             names.join(", "),
-            node.label(),
-            names[0]
+            ctx.flake.command(&format!("show {}/{}", node.label(), names[0]))
         );
     }
     let (declared, path) = &files[0];

@@ -33,7 +33,7 @@ impl Summary {
             ", failed {}, already up to date {}.",
             self.failed, self.up_to_date
         ));
-        eprintln!("{line}");
+        crate::progress::note(line);
     }
 }
 
@@ -55,6 +55,9 @@ pub struct Work {
     pub restore: Vec<usize>,
     /// Artifact folders that only need `git add`.
     pub add: Vec<PathBuf>,
+    /// Script-backed nodes whose values are stored but not yet recorded in
+    /// the flake (adopted from elsewhere): their metadata is written.
+    pub record: Vec<usize>,
     /// Selected nodes left alone because they are damaged.
     refused: Vec<usize>,
     untouched: usize,
@@ -62,7 +65,7 @@ pub struct Work {
 
 /// Whether the CLI makes `node`'s values (not the machine, as dummy does).
 fn generated_here(node: &Node) -> bool {
-    node.backend.stores_in_flake() || node.backend.as_script().is_some()
+    !node.backend.on_machine()
 }
 
 /// The selected nodes `generate` runs (with `regenerate`, all of them;
@@ -120,6 +123,12 @@ impl Work {
             match &node.status {
                 Status::NeedsRekey { .. } | Status::Unverified { .. } => work.restore.push(i),
                 Status::Untracked { .. } => work.add.push(node.dir.clone()),
+                Status::UpToDate
+                    if node.backend.as_script().is_some()
+                        && !matches!(crate::store::Meta::read(&node.dir), crate::store::MetaRead::Found(_)) =>
+                {
+                    work.record.push(i)
+                }
                 Status::Damaged { .. } | Status::Unusable { .. } => work.refused.push(i),
                 _ => work.untouched += 1,
             }
@@ -141,7 +150,7 @@ impl Work {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.generate.is_empty() && self.restore.is_empty() && self.add.is_empty()
+        self.generate.is_empty() && self.restore.is_empty() && self.add.is_empty() && self.record.is_empty()
     }
 
     /// Reports damaged artifacts (never replaced silently) and counts the
@@ -293,20 +302,34 @@ impl Readback {
     }
 }
 
+/// Writes the metadata of `work.record` (values a script backend already
+/// holds), to be `git add`ed with the rest.
+pub fn record_all(plan: &Plan, work: &Work, stored: &Mutex<Vec<PathBuf>>, summary: &mut Summary) {
+    for &i in &work.record {
+        let node = &plan.nodes[i];
+        match crate::store::artifact::record(node) {
+            Ok(()) => stored.lock().unwrap_or_else(|e| e.into_inner()).push(node.dir.clone()),
+            Err(e) => {
+                summary.failed += 1;
+                eprintln!("error: {}, artifact {}: {e}", node.scope, node.artifact.name);
+            }
+        }
+    }
+}
+
 /// `git add`s the stored folders (a flake sees only tracked files).
 pub fn git_add(flake: &Flake, dirs: &[PathBuf], summary: &mut Summary) {
+    let folders = crate::progress::folders(dirs);
     match &flake.git {
-        None => eprintln!(
-            "note: {} is not in a git repository; nothing was `git add`ed",
+        None => crate::progress::note(format!(
+            "{}note: {} is not in a git repository; nothing was `git add`ed",
+            if dirs.is_empty() { String::new() } else { format!("Stored in:\n{folders}\n") },
             flake.root.display()
-        ),
+        )),
         Some(git) => match crate::store::git::add(&git.top, dirs) {
-            Ok(()) if !dirs.is_empty() => {
-                eprintln!(
-                    "Added {} artifact folder(s) to git, so Nix sees them.",
-                    dirs.len()
-                )
-            }
+            Ok(()) if !dirs.is_empty() => crate::progress::note(format!(
+                "Stored and added to git (Nix sees only files git tracks; commit them with your configuration):\n{folders}"
+            )),
             Ok(()) => {}
             Err(e) => {
                 summary.failed += 1;

@@ -112,14 +112,14 @@ pub struct Found {
 pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -> Found {
     let found = |status| Found { status, stored_backend: None, generator_changed: false };
     let is_script = node.backend.as_script().is_some();
-    if !node.backend.stores_in_flake() && !is_script {
+    if node.backend.on_machine() {
         return found(Status::OnMachine);
     }
     let meta = Meta::read(&node.dir);
     // The values are where the backend that wrote them put them.
     let stored_backend = match &meta {
         MetaRead::Found(m) => resolve(&m.backend)
-            .filter(|b| b.stores_in_flake() || b.as_script().is_some())
+            .filter(|b| !b.on_machine())
             .unwrap_or(node.backend),
         _ => node.backend,
     };

@@ -73,3 +73,10 @@ pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     }
     Ok(output)
 }
+
+/// Records in the flake that a script backend holds `node`'s values (its
+/// metadata alone), so a later backend switch knows where they are.
+pub fn record(node: &Node) -> Result<(), String> {
+    let staging = Staging::new(&node.dir).map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))?;
+    staging.commit(node.meta()).map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))
+}

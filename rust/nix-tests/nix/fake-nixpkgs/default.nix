@@ -31,7 +31,15 @@ let
     overlays = [ ];
     buildPackages = pkgs;
   };
-  pkgs = standIn // (if builtins.pathExists ./overrides.nix
+  # callPackage for real package files (this project's package.nix):
+  # called with the stand-in packages they ask for. Other calls keep the
+  # stand-in's answer (sops-nix's packages).
+  callPackage = f: args:
+    let fn = if builtins.isFunction f then f else import f; in
+    if builtins.functionArgs fn ? rustPlatform
+    then fn (builtins.intersectAttrs (builtins.functionArgs fn) pkgs // args)
+    else standIn.callPackage f args;
+  pkgs = standIn // { inherit callPackage; } // (if builtins.pathExists ./overrides.nix
     then import ./overrides.nix { inherit lib standIn; }
     else { });
 in

@@ -70,7 +70,7 @@ impl Call<'_> {
         read_only(out, false).map_err(|e| format!("cannot unprotect the generated files: {e}"))?;
         let ended = ended?;
         if !ended.success {
-            return Err(self.failed(Which::Serialize, &scripts.serialize, &ended, redactor, "nothing was recorded as stored; fix the script and run generate again"));
+            return Err(self.failed(Which::Serialize, &scripts.serialize, &ended, redactor, "nothing was recorded as stored"));
         }
         if digests(out).ok() != Some(before) {
             return Err(self.blame(Which::Serialize, &scripts.serialize, "changed the files in $out, which are read-only to it"));
@@ -110,6 +110,14 @@ impl Call<'_> {
 
     fn run(&self, which: Which, script: &Path, out: Option<&Path>, redactor: &Redactor) -> Result<Ended, String> {
         let blame = |why: &str| self.blame(which, script, why);
+        // A package from Nix: its one program in bin/, as for generators.
+        let program = match std::fs::metadata(script) {
+            Ok(m) if m.is_dir() && script.join("bin").is_dir() => {
+                generate::resolve_program(script).map_err(|e| blame(&format!("cannot be run: {e}")))?
+            }
+            _ => script.to_path_buf(),
+        };
+        let script = program.as_path();
         match std::fs::metadata(script) {
             Err(_) => return Err(blame("does not exist")),
             Ok(m) if m.is_dir() => return Err(blame("is a directory, not a program")),
@@ -211,7 +219,7 @@ impl Call<'_> {
     }
 
     fn failed(&self, which: Which, script: &Path, ended: &Ended, redactor: &Redactor, consequence: &str) -> String {
-        self.blame(which, script, &format!("failed{}; {consequence}", ended.log.show(redactor)))
+        self.blame(which, script, &format!("failed ({consequence}){}", ended.log.show(redactor)))
     }
 }
 

@@ -1,0 +1,315 @@
+//! agenix on the machine, run for real: this CLI generates the artifacts of
+//! checks/eval/on-machine/declarations.nix in a fixture flake (agenix
+//! backend, the test host key of checks/keys); our NixOS module and the
+//! real agenix module are evaluated over the stored files (case
+//! onMachineAgenix); then agenix's activation scripts, ours (public files)
+//! and the artifacts' unit scripts run as root in a throwaway root with the
+//! real `age`. Files appear at `files.<f>.path` with the declared owner,
+//! group and mode; the units see them, and name what is missing. The
+//! restart trigger of a bound service changes exactly when the stored value
+//! does. Needs ARTIFACTS_TEST_INPUTS and root.
+
+use artifacts_nix_tests::machine::{available, succeeded, Sandbox, ThrowawayRoot};
+use artifacts_nix_tests::{artifacts_bin, copy_dir, repo_root, test_inputs, try_eval_case_with};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const HOST_KEY: &str = "checks/keys/ssh_host_ed25519_key";
+
+/// A flake whose machine `alpha` declares the on-machine artifacts with
+/// `lib.mkScope` and real (buildable) generators, in git.
+struct Flake {
+    dir: tempfile::TempDir,
+}
+
+impl Flake {
+    fn new() -> Flake {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let repo = repo_root();
+        copy_dir(&repo.join("lib"), &root.join("lib"));
+        std::fs::copy(
+            repo.join("checks/eval/on-machine/declarations.nix"),
+            root.join("declarations.nix"),
+        )
+        .unwrap();
+        std::fs::copy(repo.join(format!("{HOST_KEY}.pub")), root.join("host.pub")).unwrap();
+        let system = format!("{}-linux", std::env::consts::ARCH);
+        std::fs::write(
+            root.join("flake.nix"),
+            format!(
+                r#"{{
+  outputs = {{ self }}:
+    let
+      lib = import ./lib;
+      gen = name: script: builtins.derivation {{
+        inherit name script;
+        system = "{system}";
+        builder = "/bin/sh";
+        args = [ "-c" "printf '#!/bin/sh\\nset -eu\\n%s\\n' \"$script\" > $out && /bin/chmod +x $out" ];
+      }};
+    in {{
+      nixosConfigurations.alpha = lib.mkScope {{
+        kind = "machine";
+        name = "alpha";
+        publicKey = builtins.readFile ./host.pub;
+        store = import ./declarations.nix gen;
+      }};
+    }};
+}}
+"#
+            ),
+        )
+        .unwrap();
+        git(root, &["init", "-q"]);
+        git(root, &["add", "-A"]);
+        Flake { dir }
+    }
+
+    fn artifacts(&self) -> PathBuf {
+        self.dir.path().join("artifacts")
+    }
+
+    fn generate(&self, args: &[&str]) {
+        let tmp = self.dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let out = Command::new(artifacts_bin())
+            .arg("--flake")
+            .arg(self.dir.path())
+            .arg("generate")
+            .args(args)
+            .env("TMPDIR", &tmp)
+            .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+            .env_remove("ARTIFACTS_FLAKE")
+            .output()
+            .unwrap();
+        succeeded("artifacts generate", &out);
+    }
+
+    /// The machine evaluated over what is stored now.
+    fn evaluate(&self, inputs: &Path) -> Value {
+        let age = which("age");
+        let params = json!({
+            "directory": self.artifacts(),
+            "identity": repo_root().join(HOST_KEY),
+            "ageBin": age,
+        });
+        let v = try_eval_case_with(inputs, "onMachineAgenix", &params)
+            .unwrap_or_else(|e| panic!("onMachineAgenix: {e}"));
+        assert_eq!(v["failed"], json!([]), "{v}");
+        v
+    }
+
+    /// A stored file decrypted with the host key by the reference `age`.
+    fn decrypt(&self, relative: &str) -> String {
+        let out = Command::new("age")
+            .args(["--decrypt", "--identity"])
+            .arg(repo_root().join(HOST_KEY))
+            .arg(self.artifacts().join(relative))
+            .output()
+            .expect("age is installed");
+        succeeded("age --decrypt", &out)
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    succeeded("git", &out);
+}
+
+fn which(tool: &str) -> String {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .unwrap();
+    succeeded(tool, &out).trim().to_string()
+}
+
+/// The activation scripts in order, then `after`, in one bash as NixOS
+/// runs them (a failing snippet does not stop the others).
+fn activate_then(root: &ThrowawayRoot, v: &Value, after: &str) -> Output {
+    let mut script = String::from("umask 0022\n");
+    for snippet in v["activation"].as_array().unwrap() {
+        script.push_str(&format!(
+            "# {}\n{}\n",
+            snippet["name"].as_str().unwrap(),
+            snippet["text"].as_str().unwrap()
+        ));
+    }
+    script.push_str("set -e\n");
+    script.push_str(after);
+    root.run(&script, &Sandbox::none())
+}
+
+/// `stat -L` as "owner group mode" and the content of each path, keyed by
+/// path, from the output of [`report`].
+fn report(paths: &[&str]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("echo \"== {p} $(stat -L -c '%U %G %a' {p})\"; cat {p}\n"))
+        .collect()
+}
+
+fn parse(output: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut lines = output.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(header) = line.strip_prefix("== ") {
+            let mut content = String::new();
+            while let Some(next) = lines.peek() {
+                if next.starts_with("== ") {
+                    break;
+                }
+                content.push_str(lines.next().unwrap());
+                content.push('\n');
+            }
+            files.push((header.to_string(), content));
+        }
+    }
+    files
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn agenix_activation_deploys_what_the_cli_stored() {
+    let test = "agenix_activation_deploys_what_the_cli_stored";
+    let Some(inputs) = test_inputs(test) else {
+        return;
+    };
+    if !available(test) {
+        return;
+    }
+    let flake = Flake::new();
+    flake.generate(&[]);
+    let v = flake.evaluate(&inputs);
+    assert_eq!(
+        v["files"]["greeting"]["text"],
+        json!({ "path": "/var/lib/greeter/text", "owner": "greeter", "group": "greeter", "mode": "0440", "secret": true })
+    );
+    let root = ThrowawayRoot::new();
+    let out = activate_then(
+        &root,
+        &v,
+        &report(&[
+            "/var/lib/greeter/text",
+            "/run/artifacts/wg/private",
+            "/run/artifacts/wg/public",
+        ]),
+    );
+    let stdout = succeeded("activation", &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("WARNING") && !stderr.contains("failed"),
+        "{stdout}{stderr}"
+    );
+    let public =
+        std::fs::read_to_string(flake.artifacts().join("machines/alpha/wg/public")).unwrap();
+    assert_eq!(
+        parse(&stdout),
+        vec![
+            (
+                "/var/lib/greeter/text greeter greeter 440".to_string(),
+                flake.decrypt("machines/alpha/greeting/text.age")
+            ),
+            (
+                "/run/artifacts/wg/private root root 400".to_string(),
+                flake.decrypt("machines/alpha/wg/private.age")
+            ),
+            // Public, from the Nix store, without agenix.
+            (
+                "/run/artifacts/wg/public greeter greeter 444".to_string(),
+                public
+            ),
+        ]
+    );
+    assert!(stdout.contains("hello from artifacts"), "{stdout}");
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn artifact_units_are_active_exactly_when_their_files_are_deployed() {
+    let test = "artifact_units_are_active_exactly_when_their_files_are_deployed";
+    let Some(inputs) = test_inputs(test) else {
+        return;
+    };
+    if !available(test) {
+        return;
+    }
+    let flake = Flake::new();
+    flake.generate(&[]);
+    let v = flake.evaluate(&inputs);
+    let unit = |name: &str| {
+        v["units"][format!("artifact-{name}")]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let root = ThrowawayRoot::new();
+    // After activation, both units' checks pass...
+    let both = format!(
+        "( {} ) && ( {} ) && echo both-active\n",
+        unit("greeting"),
+        unit("wg")
+    );
+    let out = activate_then(&root, &v, &both);
+    assert!(succeeded("the units", &out).contains("both-active"));
+    // ...a missing file makes the unit fail, naming it and who deploys it.
+    let out = activate_then(
+        &root,
+        &v,
+        &format!("rm /var/lib/greeter/text\n{}", unit("greeting")),
+    );
+    assert!(!out.status.success());
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.contains("artifacts: machine 'alpha', artifact 'greeting': the file 'text' is not deployed at /var/lib/greeter/text (agenix deploys it"),
+        "{error}"
+    );
+    // On a machine where nothing was activated, it names every file.
+    let out = ThrowawayRoot::new().run(&unit("wg"), &Sandbox::none());
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && error.contains("the file 'private'")
+            && error.contains("the file 'public'"),
+        "{error}"
+    );
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn restart_trigger_changes_exactly_when_the_stored_value_does() {
+    let Some(inputs) = test_inputs("restart_trigger_changes_exactly_when_the_stored_value_does")
+    else {
+        return;
+    };
+    let flake = Flake::new();
+    flake.generate(&[]);
+    let trigger = || {
+        let v = try_eval_case_with(
+            &inputs,
+            "onMachineTriggers",
+            &json!({ "directory": flake.artifacts(), "identity": "/none", "ageBin": "age" }),
+        )
+        .unwrap_or_else(|e| panic!("onMachineTriggers: {e}"));
+        let triggers = v["greeter"].as_array().unwrap().clone();
+        assert_eq!(triggers.len(), 1, "{v}");
+        triggers[0].as_str().unwrap().to_string()
+    };
+    let first = trigger();
+    assert_eq!(trigger(), first, "the same stored files, the same trigger");
+    // Another artifact's new value restarts nothing bound to this one.
+    flake.generate(&["--regenerate", "--artifact", "wg"]);
+    assert_eq!(trigger(), first, "wg changed, greeting did not");
+    // A new value of greeting changes it.
+    flake.generate(&["--regenerate", "--artifact", "greeting"]);
+    let second = trigger();
+    assert_ne!(second, first);
+    assert_eq!(trigger(), second);
+}
