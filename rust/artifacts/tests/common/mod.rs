@@ -284,3 +284,151 @@ fn walk(dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
         }
     }
 }
+
+/// A throwaway password store for the password-store backend: a gpg key
+/// without passphrase in a private GNUPGHOME, and `pass init` with it in
+/// its own PASSWORD_STORE_DIR. The gpg agent it starts is stopped on drop.
+pub struct PassStore {
+    dir: tempfile::TempDir,
+}
+
+/// The throwaway key's user id (what `pass init` names).
+pub const PASS_KEY: &str = "nixos-artifacts tests <pass-tests@example.invalid>";
+const PASS_KEY_EMAIL: &str = "pass-tests@example.invalid";
+
+impl PassStore {
+    pub fn new() -> PassStore {
+        for (tool, package) in [("pass", "pass"), ("gpg", "gnupg"), ("jq", "jq")] {
+            let found = Command::new(tool)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            assert!(
+                found.is_ok_and(|s| s.success()),
+                "the password-store backend tests need `{tool}`: apt-get install {package}"
+            );
+        }
+        // Short path: the gpg agent's socket lives in GNUPGHOME.
+        let dir = tempfile::Builder::new()
+            .prefix("pass")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let pass = PassStore { dir };
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir(pass.gnupghome()).unwrap();
+        std::fs::set_permissions(pass.gnupghome(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let gpg = pass
+            .command("gpg")
+            .args([
+                "--batch",
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                PASS_KEY,
+                "future-default",
+                "default",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            gpg.status.success(),
+            "gpg --quick-gen-key: {}",
+            String::from_utf8_lossy(&gpg.stderr)
+        );
+        pass.pass(&["init", PASS_KEY_EMAIL]);
+        pass
+    }
+
+    pub fn gnupghome(&self) -> PathBuf {
+        self.dir.path().join("gnupg")
+    }
+
+    /// PASSWORD_STORE_DIR.
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// The encrypted file of an entry, e.g. `artifacts/machines/alpha/a/f`.
+    pub fn entry_file(&self, entry: &str) -> PathBuf {
+        self.store().join(format!("{entry}.gpg"))
+    }
+
+    /// Points `cmd` at this store and key (and nowhere else).
+    pub fn setup<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("GNUPGHOME", self.gnupghome())
+            .env("PASSWORD_STORE_DIR", self.store())
+    }
+
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        self.setup(&mut cmd);
+        cmd
+    }
+
+    /// Runs `pass ARGS`, which must succeed; its standard output.
+    pub fn pass(&self, args: &[&str]) -> Vec<u8> {
+        let out = self
+            .command("pass")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pass {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// An entry decrypted by gpg itself (the reference), not through pass.
+    pub fn decrypt(&self, entry: &str) -> Vec<u8> {
+        let out = self
+            .command("gpg")
+            .args(["--batch", "--quiet", "--decrypt"])
+            .arg(self.entry_file(entry))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gpg --decrypt {entry}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// Every entry of the store (relative, without `.gpg`), sorted.
+    pub fn entries(&self) -> Vec<String> {
+        fn walk(base: &Path, dir: &Path, all: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(base, &path, all);
+                } else if let Some(name) = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .strip_suffix(".gpg")
+                {
+                    all.push(name.to_string());
+                }
+            }
+        }
+        let mut all = Vec::new();
+        walk(&self.store(), &self.store(), &mut all);
+        all.sort();
+        all
+    }
+}
+
+impl Drop for PassStore {
+    fn drop(&mut self) {
+        let _ = self
+            .command("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+}
