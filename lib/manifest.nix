@@ -37,6 +37,7 @@ let
     inherit name;
     description = p.description or null;
     type = p.type or defaults.promptType;
+    allowEmpty = p.allowEmpty or false;
   };
 
   artifactOf = { runtimeDir, defaultBackend }: name: a: {

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command → the Debian package providing it.
-needed=(cargo: nix:nix-bin git:git bwrap:bubblewrap age:age)
+needed=(cargo: nix:nix-bin git:git bwrap:bubblewrap age:age openssl:openssl)
 missing=()
 for pair in "${needed[@]}"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("$pair")

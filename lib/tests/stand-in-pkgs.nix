@@ -68,7 +68,7 @@ in
 }
 // builtins.listToAttrs (map (name: { inherit name; value = fake name; }) [
   "age" "openssl" "coreutils" "mount" "gnupg" "getconf" "bash" "sops" "bubblewrap" "git" "nix"
-  "makeWrapper" "jq"
+  "makeWrapper" "installShellFiles" "jq"
   # The `artifacts` package, for the dummy backend's units.
   "artifacts"
   # What Home Manager's activation script puts on its PATH or links.

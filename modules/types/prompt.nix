@@ -20,6 +20,15 @@ types.submodule {
         The answer reaches the generator as the file `$prompts/<name>`.
       '';
     };
+    allowEmpty = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Whether an empty answer typed on the terminal is accepted. By default
+        a `hidden` prompt answered with just Enter is asked again. Answers
+        given with `--prompt` or `--prompt-stdin` are taken as given.
+      '';
+    };
     testValue = mkOption {
       type = types.nullOr types.str;
       default = null;

@@ -22,6 +22,9 @@ pub enum Phase {
     Asking,
     /// Generating and storing.
     Working,
+    /// On the target (`artifacts machine generate`): the generator is
+    /// killed and nothing is installed.
+    OnMachine,
 }
 
 pub fn set_phase(phase: Phase) {
@@ -41,6 +44,11 @@ fn handle() {
     let again = INTERRUPTED.swap(true, Ordering::SeqCst);
     kill_children();
     let phase = PHASE.load(Ordering::SeqCst);
+    if phase == Phase::OnMachine as u8 {
+        crate::secret_dir::remove_all_now();
+        eprintln!("\nInterrupted: the generator was stopped; the deployed files are as they were.");
+        std::process::exit(130);
+    }
     if phase == Phase::Working as u8 && !again {
         eprintln!("\nInterrupted: stopping the generators. Artifacts already stored stay whole and are added to git; the others keep their earlier files. Interrupt again to quit at once.");
         return;

@@ -184,6 +184,30 @@ fn an_empty_hidden_answer_is_asked_again() {
 }
 
 #[test]
+fn a_prompt_that_allows_empty_answers_takes_one() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      login = {
+        files.pw = { };
+        prompts.pw = { description = "optional passphrase"; type = "hidden"; allowEmpty = true; };
+        generator = gen "login" ''printf '[%s]' "$(cat "$prompts/pw")" > "$out/pw"'';
+      };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate");
+    t.expect("optional passphrase (hidden): ");
+    t.type_in(b"\n");
+    t.expect("again to confirm: ");
+    t.type_in(b"\n");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("The answer is empty"), "{screen}");
+    assert_eq!(f.age_decrypt("machines/alpha/login/pw.age", "alpha"), b"[]");
+}
+
+#[test]
 fn the_live_display_counts_a_slow_generators_seconds_and_ends_in_the_summary() {
     let f = Fixture::new(
         r#"

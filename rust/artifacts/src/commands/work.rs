@@ -284,11 +284,11 @@ impl Readback {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .push(node.dir.clone());
-                    eprintln!(
+                    crate::progress::note(format_args!(
                         "{}: {}; re-encrypted from the stored values, which are unchanged",
                         node.label(),
                         node.status
-                    );
+                    ));
                 }
                 Err(e) => {
                     summary.failed += 1;
@@ -326,7 +326,7 @@ pub fn git_add(flake: &Flake, dirs: &[PathBuf], summary: &mut Summary) {
             if dirs.is_empty() { String::new() } else { format!("Stored in:\n{folders}\n") },
             flake.root.display()
         )),
-        Some(git) => match crate::store::git::add(&git.top, dirs) {
+        Some(git) => match crate::store::git::add(&git.top, dirs, &flake.command("generate")) {
             Ok(()) if !dirs.is_empty() => crate::progress::note(format!(
                 "Stored and added to git (Nix sees only files git tracks; commit them with your configuration):\n{folders}"
             )),

@@ -46,7 +46,7 @@ pub fn run(args: &MachineArgs) -> anyhow::Result<ExitCode> {
 fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     // Interrupted (SIGTERM from systemd), the generator is killed and
     // nothing is installed; files are only ever replaced whole.
-    crate::interrupt::set_phase(crate::interrupt::Phase::Working);
+    crate::interrupt::set_phase(crate::interrupt::Phase::OnMachine);
     let spec = spec::Spec::read(&args.spec).map_err(anyhow::Error::msg)?;
     let plan = install::Plan::resolve(&spec).map_err(anyhow::Error::msg)?;
     let output = run::run(&spec).map_err(|e| anyhow::anyhow!("{}: {e}", spec.what()))?;

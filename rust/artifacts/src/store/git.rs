@@ -33,8 +33,9 @@ pub fn tracked(top: &Path, dirs: &[PathBuf]) -> Result<BTreeSet<PathBuf>, String
 /// Stages `dirs` (additions, changes and removals) in the work tree `top`.
 /// A busy index (another git command running) is retried; when the batch
 /// fails, each folder is tried alone so one bad path does not leave the
-/// others untracked. The error names what could not be added.
-pub fn add(top: &Path, dirs: &[PathBuf]) -> Result<(), String> {
+/// others untracked. The error names what could not be added and the
+/// `again` command that adds them once the cause is fixed.
+pub fn add(top: &Path, dirs: &[PathBuf], again: &str) -> Result<(), String> {
     if dirs.is_empty() || add_batch(top, dirs).is_ok() {
         return Ok(());
     }
@@ -50,7 +51,7 @@ pub fn add(top: &Path, dirs: &[PathBuf]) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "git add failed, so Nix cannot see these stored files yet:\n    {}\n  hint: fix the cause above and run `artifacts generate` again (it adds stored files git does not track)",
+        "git add failed, so Nix cannot see these stored files yet:\n    {}\n  hint: fix the cause above and run `{again}` (it adds stored files git does not track)",
         failures.join("\n    ")
     ))
 }
