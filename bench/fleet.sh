@@ -6,7 +6,7 @@
 #
 # Each generator is a derivation (all built in one batch) that sleeps
 # GENERATOR_SECONDS, standing in for key generation, so the effect of
-# --jobs is visible. Needs nix, age, bubblewrap and a built CLI
+# --jobs is visible. Needs nix, age, bubblewrap, bc and a built CLI
 # (cargo build --release -p artifacts).
 set -euo pipefail
 machines=${1:-20}
@@ -68,5 +68,5 @@ run "generate --jobs 1" "$bin" --flake "$work/flake" generate --jobs 1
 run "check (all stored)" "$bin" --flake "$work/flake" check
 run "list" "$bin" --flake "$work/flake" list
 run "generate (nothing to do)" "$bin" --flake "$work/flake" generate
-run "generate --regenerate --jobs 8" "$bin" --flake "$work/flake" generate --regenerate --jobs 8
-run "generate --regenerate (default jobs)" "$bin" --flake "$work/flake" generate --regenerate
+run "generate --regenerate --jobs 8" "$bin" --flake "$work/flake" generate --regenerate --yes --jobs 8
+run "generate --regenerate (default jobs)" "$bin" --flake "$work/flake" generate --regenerate --yes
