@@ -146,7 +146,8 @@ pub fn run(
             shown()
         ));
     }
-    check_outputs(node, &out)?;
+    let declared: BTreeSet<&str> = node.artifact.files.keys().map(String::as_str).collect();
+    check_outputs(&out, &declared, &node.artifact.name, "nothing was stored")?;
     Ok(output)
 }
 
@@ -190,35 +191,32 @@ pub(crate) fn human(d: Duration) -> String {
     }
 }
 
-/// Checks `$out` holds exactly the declared files, each a regular file.
-/// Nothing is read: the files are streamed into the store later.
-fn check_outputs(node: &Node, out: &Path) -> Result<(), String> {
-    let declared: BTreeSet<&str> = node.artifact.files.keys().map(String::as_str).collect();
+/// Checks `$out` holds exactly the `declared` files of `artifact`, each a
+/// regular file; `outcome` says what a failure left (e.g. "nothing was
+/// stored"). Nothing is read: the files are streamed on afterwards. The
+/// dummy backend's command on the machine checks with the same rule.
+pub(crate) fn check_outputs(out: &Path, declared: &BTreeSet<&str>, artifact: &str, outcome: &str) -> Result<(), String> {
     let mut written = BTreeSet::new();
     for entry in std::fs::read_dir(out).map_err(|e| format!("cannot read $out: {e}"))? {
         let entry = entry.map_err(|e| format!("cannot read $out: {e}"))?;
         written.insert(entry.file_name().to_string_lossy().into_owned());
     }
-    let written_refs: BTreeSet<&str> = written.iter().map(String::as_str).collect();
-    if written_refs != declared {
-        let missing: Vec<_> = declared.difference(&written_refs).collect();
-        let extra: Vec<_> = written_refs.difference(&declared).collect();
+    let written: BTreeSet<&str> = written.iter().map(String::as_str).collect();
+    if written != *declared {
         return Err(format!(
-            "the generator wrote [{}] but the declared files are [{}] (missing: [{}], not declared: [{}])\n  hint: make the generator write exactly the files declared in artifacts.store.{}.files; nothing was stored",
-            join(&written_refs),
-            join(&declared),
-            join(&missing),
-            join(&extra),
-            node.artifact.name
+            "the generator wrote [{}] but the declared files are [{}] (missing: [{}], not declared: [{}])\n  hint: make the generator write exactly the files declared in artifacts.store.{artifact}.files; {outcome}",
+            join(&written),
+            join(declared),
+            join(declared.difference(&written)),
+            join(written.difference(declared)),
         ));
     }
     for name in declared {
         // Not `is_file`: a symlink could make the CLI read and store any file.
-        let regular =
-            std::fs::symlink_metadata(out.join(name)).is_ok_and(|m| m.file_type().is_file());
+        let regular = std::fs::symlink_metadata(out.join(name)).is_ok_and(|m| m.file_type().is_file());
         if !regular {
             return Err(format!(
-                "$out/{name} is not a regular file (a folder or a symlink?)\n  hint: the generator must write the file's content itself"
+                "$out/{name} is not a regular file (a folder or a symlink?)\n  hint: the generator must write the file's content itself; {outcome}"
             ));
         }
     }

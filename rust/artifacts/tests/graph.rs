@@ -4,19 +4,7 @@
 //! switches) and shared artifacts everywhere `list` prints them.
 
 mod common;
-use common::{key_path, Fixture, Run};
-
-/// Labels of the generators a run started, in order.
-fn ran(run: &Run) -> Vec<String> {
-    let mut ran: Vec<String> = run
-        .stderr()
-        .lines()
-        .filter_map(|l| l.strip_suffix(": generating"))
-        .map(str::to_string)
-        .collect();
-    ran.sort();
-    ran
-}
+use common::{key_path, ran, Fixture, Run};
 
 fn identity(name: &str) -> String {
     key_path(name).to_str().unwrap().to_string()

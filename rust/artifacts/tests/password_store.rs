@@ -7,7 +7,7 @@
 //! previous values.
 
 mod common;
-use common::{key_path, Fixture, PassStore, Run};
+use common::{key_path, ran, Fixture, PassStore, Run};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -35,14 +35,6 @@ fn run_with_stdin(f: &Fixture, pass: &PassStore, args: &[&str], stdin: &[u8]) ->
     let mut cmd = f.command(args);
     pass.setup(&mut cmd);
     common::run_with_stdin(cmd, stdin)
-}
-
-/// The artifacts a run generated (`<scope>/<artifact>: generating`).
-fn ran(run: &Run) -> Vec<String> {
-    let mut ran: Vec<String> =
-        run.stderr().lines().filter_map(|l| l.strip_suffix(": generating")).map(str::to_string).collect();
-    ran.sort();
-    ran
 }
 
 /// `blob`: four files of awkward content, the binary one from a prompt

@@ -4,7 +4,7 @@
 //! a built-in backend.
 
 mod common;
-use common::{key_path, Fixture, Run};
+use common::{key_path, ran, Fixture};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -88,13 +88,6 @@ fn write_script(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn ran(run: &Run) -> Vec<String> {
-    let mut ran: Vec<String> =
-        run.stderr().lines().filter_map(|l| l.strip_suffix(": generating")).map(str::to_string).collect();
-    ran.sort();
-    ran
 }
 
 #[test]

@@ -23,25 +23,6 @@ fn unique(tag: &str) -> String {
     format!("{tag}-{}", unique_digits())
 }
 
-/// Every regular file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_containing(&path, needle));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            if bytes.windows(needle.len()).any(|w| w == needle) {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
-
 /// A regular file named `name` somewhere under `dir` (which may be
 /// changing while it is read).
 fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
@@ -249,7 +230,7 @@ fn no_plaintext_is_left_after_a_successful_run() {
     assert!(f.leftovers().is_empty(), "{:?}", f.leftovers());
     // Nowhere in the fixture (flake, .git, TMPDIR) is the answer in clear.
     assert_eq!(
-        files_containing(f.dir.path(), secret.as_bytes()),
+        common::files_containing(f.dir.path(), secret.as_bytes()),
         Vec::<PathBuf>::new()
     );
 }
@@ -262,7 +243,7 @@ fn no_plaintext_is_left_after_a_failed_run() {
     f.run_with_stdin(&generate(&[]), secret.as_bytes()).fails();
     assert!(f.leftovers().is_empty(), "{:?}", f.leftovers());
     assert_eq!(
-        files_containing(f.dir.path(), secret.as_bytes()),
+        common::files_containing(f.dir.path(), secret.as_bytes()),
         Vec::<PathBuf>::new()
     );
 }

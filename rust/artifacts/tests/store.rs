@@ -5,7 +5,6 @@
 
 mod common;
 use common::{key_path, Fixture, Run};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Two multi-file artifacts on alpha; every file of one generation carries
@@ -539,25 +538,6 @@ fn a_200_mb_generator_output_is_stored_in_bounded_memory() {
     f.run(&["check", "--artifact", "big"]).ok();
 }
 
-/// Every regular file under `dir` (outside .git) containing `needle`.
-fn files_with(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if !path.ends_with(".git") {
-                found.extend(files_with(&path, needle));
-            }
-        } else if std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
-            found.push(path);
-        }
-    }
-    found
-}
-
 /// Interrupting `generate` anywhere, with SIGINT, SIGTERM or SIGKILL (then
 /// a recovery run): no plaintext left, every artifact entirely old or
 /// entirely new, everything stored tracked, `check` honest.
@@ -666,7 +646,7 @@ fn interrupted_anywhere_the_store_stays_whole() {
                 );
                 assert!(f.leftovers().is_empty(), "{when}: {:?}", f.leftovers());
                 assert!(
-                    files_with(f.dir.path(), secret.as_bytes()).is_empty(),
+                    common::files_containing(f.dir.path(), secret.as_bytes()).is_empty(),
                     "{when}: plaintext left"
                 );
                 assert!(
@@ -685,7 +665,7 @@ fn interrupted_anywhere_the_store_stays_whole() {
             );
             assert!(f.leftovers().is_empty(), "{when}: {:?}", f.leftovers());
             assert!(
-                files_with(f.dir.path(), secret.as_bytes()).is_empty(),
+                common::files_containing(f.dir.path(), secret.as_bytes()).is_empty(),
                 "{when}: plaintext left"
             );
             whole(&when);
@@ -787,4 +767,40 @@ cp -a "$ROOT/artifacts/." "$AFTER/"
     left.sort();
     assert_eq!(left, ["attic", "grow"], "no staging folder is left");
     assert_eq!(f.age_decrypt("machines/alpha/grow/a.age", "alpha"), old_a);
+}
+
+/// Ctrl-C while nix still evaluates: the CLI says so (not "does not
+/// evaluate"), stops nix, and nothing was changed.
+#[test]
+fn an_interrupt_during_evaluation_says_so() {
+    let f = Fixture::new(
+        r#"nixosConfigurations.alpha = machine "alpha" {
+      slow = attic // { description = toString (builtins.foldl' builtins.add 0 (builtins.genList (x: x) 40000000)); };
+    };"#,
+    );
+    let child = f
+        .command(&["generate"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // nix runs in a process group of its own: wait until it is evaluating.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let evaluating = || {
+        let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap_or_default();
+        children.split_whitespace().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "nix")
+        })
+    };
+    while !evaluating() {
+        assert!(Instant::now() < deadline, "nix never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let run = Run(child.wait_with_output().unwrap());
+    assert_eq!(run.code(), 130, "{}", run.all());
+    assert!(run.stderr().contains("Interrupted while reading the flake: nothing was changed."), "{}", run.stderr());
+    assert!(!run.stderr().contains("does not evaluate"), "{}", run.stderr());
+    assert!(f.snapshot().is_empty());
 }

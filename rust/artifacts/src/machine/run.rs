@@ -7,16 +7,13 @@
 //! and shown only when it fails.
 
 use super::spec::Spec;
+use crate::generate::Tail;
 use crate::interrupt::ChildGuard;
 use crate::secret_dir::SecretDir;
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-const LOG_KEEP: usize = 16 * 1024;
-const LOG_LINES: usize = 20;
 
 /// The generator's files, in a private folder removed when dropped.
 pub struct Output {
@@ -90,7 +87,7 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
     drop(command); // our ends of the pipe: the log ends with the generator
     let pid = child.id();
     let _guard = ChildGuard::register(pid);
-    let log = std::thread::spawn(move || tail(reader));
+    let log = std::thread::spawn(move || Tail::read(reader));
     let status = child.wait();
     // Whatever it left running in its process group goes too.
     unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
@@ -101,75 +98,10 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
             crate::redact::Redactor::new(spec.prompts.iter().map(|(n, v)| (n, v.as_bytes())));
         return Err(format!(
             "the generator failed ({status}){}\n  hint: fix the generator; no file was changed",
-            show(&redactor.redact(&log))
+            log.show(&redactor)
         ));
     }
-    check_outputs(spec, &out)?;
-    Ok(Output { dir })
-}
-
-/// `$out` must hold exactly the declared files, each a regular file.
-fn check_outputs(spec: &Spec, out: &Path) -> Result<(), String> {
     let declared: BTreeSet<&str> = spec.files.keys().map(String::as_str).collect();
-    let mut written = BTreeSet::new();
-    for entry in std::fs::read_dir(out).map_err(|e| format!("cannot read $out: {e}"))? {
-        let entry = entry.map_err(|e| format!("cannot read $out: {e}"))?;
-        written.insert(entry.file_name().to_string_lossy().into_owned());
-    }
-    let written: BTreeSet<&str> = written.iter().map(String::as_str).collect();
-    if written != declared {
-        let list = |s: BTreeSet<&&str>| s.into_iter().copied().collect::<Vec<_>>().join(", ");
-        return Err(format!(
-            "the generator wrote [{}] but the declared files are [{}] (missing: [{}], not declared: [{}])\n  hint: make it write exactly the files declared in artifacts.store.{}.files; no file was changed",
-            list(written.iter().collect()),
-            list(declared.iter().collect()),
-            list(declared.difference(&written).collect()),
-            list(written.difference(&declared).collect()),
-            spec.artifact
-        ));
-    }
-    for name in declared {
-        let regular =
-            std::fs::symlink_metadata(out.join(name)).is_ok_and(|m| m.file_type().is_file());
-        if !regular {
-            return Err(format!(
-                "$out/{name} is not a regular file (a folder or a symlink?)\n  hint: the generator must write the file's content itself; no file was changed"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The last [`LOG_KEEP`] bytes of the generator's output.
-fn tail(mut reader: impl Read) -> Vec<u8> {
-    let mut kept = Vec::new();
-    let mut chunk = vec![0; 8192];
-    while let Ok(n) = reader.read(&mut chunk) {
-        if n == 0 {
-            break;
-        }
-        kept.extend_from_slice(&chunk[..n]);
-        if kept.len() > 2 * LOG_KEEP {
-            kept.drain(..kept.len() - LOG_KEEP);
-        }
-    }
-    let start = kept.len().saturating_sub(LOG_KEEP);
-    kept.split_off(start)
-}
-
-fn show(log: &[u8]) -> String {
-    let text = String::from_utf8_lossy(log);
-    let lines: Vec<&str> = text.lines().collect();
-    let shown = &lines[lines.len().saturating_sub(LOG_LINES)..];
-    if shown.is_empty() {
-        return String::new();
-    }
-    format!(
-        ":\n{}",
-        shown
-            .iter()
-            .map(|l| format!("    | {l}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    )
+    crate::generate::check_outputs(&out, &declared, &spec.artifact, "no file was changed")?;
+    Ok(Output { dir })
 }

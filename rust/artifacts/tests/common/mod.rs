@@ -432,3 +432,31 @@ impl Drop for PassStore {
             .status();
     }
 }
+
+/// The labels of the generators a `generate` run started, sorted.
+pub fn ran(run: &Run) -> Vec<String> {
+    let mut ran: Vec<String> =
+        run.stderr().lines().filter_map(|l| l.strip_suffix(": generating")).map(str::to_string).collect();
+    ran.sort();
+    ran
+}
+
+/// Every regular file under `dir` (outside .git folders) whose bytes
+/// contain `needle`: found anywhere, a secret leaked.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if !path.ends_with(".git") {
+                found.extend(files_containing(&path, needle));
+            }
+        } else if std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            found.push(path);
+        }
+    }
+    found
+}
