@@ -310,3 +310,67 @@ fn an_unknown_backend_names_machine_artifact_and_every_known_backend() {
     let run = f.run(&["generate"]).fails();
     assert!(run.stderr().contains("machine alpha, artifact x: unknown backend `vault` (known: agenix, sops-nix, dummy, fromtoml)"), "{}", run.stderr());
 }
+
+#[test]
+fn values_stored_elsewhere_are_recorded_so_a_backend_switch_can_move_them() {
+    let f = Fixture::new("");
+    let folder = Folder::install(&f);
+    folder.backend_toml(&f.root(), "folder", "");
+    common::git(&f.root(), &["add", "backend.toml"]);
+    let declare = |backend: &str| {
+        f.write_flake(&format!(
+            r#"nixosConfigurations.alpha = machineWith "alpha" {{ {} store.attic = attic // {{ backend = "{backend}"; }}; }};"#,
+            folder.config("folder")
+        ))
+    };
+    // Stored by other means (by hand, by the original nixos-artifacts).
+    std::fs::create_dir_all(folder.store.join("nixos/alpha/attic")).unwrap();
+    std::fs::write(folder.store.join("nixos/alpha/attic/env"), "TOKEN=adopted\n").unwrap();
+    declare("folder");
+    let run = f.run(&["generate"]).ok();
+    assert!(ran(&run).is_empty(), "{}", run.stderr());
+    assert_eq!(f.git_tracked(), ["machines/alpha/attic/.meta.json"]);
+
+    declare("agenix");
+    let run = f.run(&["generate"]).ok();
+    assert!(ran(&run).is_empty(), "moved, not regenerated: {}", run.stderr());
+    assert_eq!(f.age_decrypt("machines/alpha/attic/env.age", "alpha"), b"TOKEN=adopted\n");
+}
+
+/// Nix-declared scripts may be packages (one program in `bin/`), and a
+/// generator may be a string naming a program inside a package: both are
+/// built in the run's one batch.
+#[test]
+fn scripts_and_generators_may_be_packages_or_paths_inside_them() {
+    let f = Fixture::new("");
+    let folder = Folder::install(&f);
+    let system = format!("{}-linux", std::env::consts::ARCH);
+    let package = |name: &str, body: String| {
+        format!(
+            r#"(builtins.derivation {{
+          name = "{name}"; system = "{system}"; builder = "/bin/sh";
+          args = [ "-c" "/bin/mkdir -p $out/bin && printf '#!/bin/sh\n{body}\n' > $out/bin/{name} && /bin/chmod +x $out/bin/{name}" ];
+        }})"#
+        )
+    };
+    let folder_script = folder.bin.join("folder");
+    let wrap = |script: &str| package(script, format!("exec {} {script}", folder_script.display()));
+    f.write_flake(&format!(
+        r#"
+    nixosConfigurations.alpha = machineWith "alpha" {{
+      {}
+      backends.pkgd = {{ check = {}; serialize = {}; deserialize = {}; }};
+      store.a = {{ backend = "pkgd"; files.f = {{ }}; generator = "${{{}}}/bin/gen-a"; }};
+    }};
+"#,
+        folder.config("pkgd"),
+        wrap("check"),
+        wrap("serialize"),
+        wrap("deserialize"),
+        package("gen-a", "echo a > \\$out/f".into())
+    ));
+    let run = f.run(&["generate"]).ok();
+    assert_eq!(ran(&run), ["alpha/a"]);
+    assert_eq!(std::fs::read_to_string(folder.store.join("nixos/alpha/a/f")).unwrap(), "a\n");
+    assert_eq!(f.run(&["show", "alpha/a/f"]).ok().stdout(), "a\n");
+}
