@@ -1,6 +1,6 @@
 //! Names that become paths: scope, artifact, file and prompt names are
 //! checked before anything is written, with the same rule the modules assert
-//! (modules/names.nix), so a declaration can never write outside the store
+//! (lib/names.nix), so a declaration can never write outside the store
 //! or onto the store's own files (`.meta.json`, staging folders).
 
 /// The longest name accepted: far beyond any real one, well within every
