@@ -439,3 +439,28 @@ fn list_json_has_one_key_per_field() {
         );
     }
 }
+
+#[test]
+fn dummy_artifacts_may_depend_on_others_but_nothing_stored_on_a_dummy_one() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.gamma = machineWith "gamma" {
+      default.backend = "dummy";
+      store = {
+        ca = { files.cert = { }; generator = gen "ca" "echo ca > $out/cert"; };
+        cert = { files.c = { }; dependencies = [ "ca" ]; generator = gen "cert" "cp $in/ca/cert $out/c"; };
+        stored = { backend = "agenix"; files.s = { }; dependencies = [ "ca" ]; generator = gen "stored" "cp $in/ca/cert $out/s"; };
+      };
+    };
+"#,
+    );
+    let list = f.run(&["list", "--artifact", "cert"]).ok();
+    assert!(list.stdout().contains("gamma/cert  dummy     generated on the machine"), "{}", list.stdout());
+    let run = f.run(&["generate"]).fails();
+    assert!(
+        run.stderr().contains("artifact stored: it depends on ca, which the dummy backend makes on the machine"),
+        "{}",
+        run.stderr()
+    );
+    assert!(ran(&run).is_empty(), "{}", run.stderr());
+}

@@ -263,12 +263,8 @@ fn values_migrate_from_agenix_to_password_store_and_back_unchanged() {
     run(&f, &pass, &["check"]).ok();
 }
 
-/// Blocked by the CLI: plan/graph.rs refuses dependencies on and of every
-/// backend that does not store in the flake, script backends included
-/// ("the password-store backend makes it on the machine, where no other
-/// artifact can be read: it cannot have dependencies"), although
-/// deserialize reads their values back. Remove the `ignore` once it
-/// tells script backends from dummy.
+/// A dependency kept in the password store is read back through its
+/// deserialize script when the dependent is generated alone.
 #[test]
 fn a_dependency_is_read_back_through_deserialize() {
     let pass = PassStore::new();

@@ -26,7 +26,9 @@ pub fn link(nodes: &mut [Node], index: &Index) -> BTreeMap<usize, String> {
         let mut edges = Vec::new();
         for dependency in nodes[i].artifact.dependencies.clone() {
             match resolve(&nodes[i], &dependency, index) {
-                Ok(j) if nodes[j].backend.on_machine() => {
+                // The machine makes a dummy artifact after what it reads is
+                // deployed; the CLI cannot read a dummy artifact's files.
+                Ok(j) if nodes[j].backend.on_machine() && !nodes[i].backend.on_machine() => {
                     broken.insert(i, format!("it depends on {dependency}, which the {} backend makes on the machine, so its files cannot be read here", nodes[j].backend.name()));
                 }
                 Ok(j) => edges.push(j),
@@ -34,9 +36,6 @@ pub fn link(nodes: &mut [Node], index: &Index) -> BTreeMap<usize, String> {
                     broken.insert(i, why);
                 }
             }
-        }
-        if !nodes[i].artifact.dependencies.is_empty() && nodes[i].backend.on_machine() {
-            broken.insert(i, format!("the {} backend makes it on the machine, where no other artifact can be read: it cannot have dependencies", nodes[i].backend.name()));
         }
         edges.sort_unstable();
         edges.dedup();
