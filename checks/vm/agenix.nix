@@ -6,7 +6,7 @@
 {
   name = "artifacts-agenix";
   nodes.alpha = { config, ... }: {
-    imports = [ artifacts.nixosModules.default "${sources.agenix}/modules/age.nix" ./test-key.nix ];
+    imports = [ artifacts.nixosModules.default "${sources.agenix}/modules/age.nix" ./test-key.nix ./greeter.nix ];
     artifacts.directory = ./artifacts;
     artifacts.store.greeting = {
       files.text = { owner = "greeter"; group = "greeter"; mode = "0440"; };
@@ -17,14 +17,6 @@
       files.public = { secret = false; mode = "0444"; };
     };
     environment.etc."wg-public-value".text = config.artifacts.store.wg.files.public.value;
-
-    users.users.greeter = { isSystemUser = true; group = "greeter"; };
-    users.groups.greeter = { };
-    systemd.services.greeter = {
-      wantedBy = [ "multi-user.target" ];
-      serviceConfig = { User = "greeter"; Type = "oneshot"; RemainAfterExit = true; };
-      script = "cat ${config.artifacts.store.greeting.files.text.path}";
-    };
   };
   testScript = ''
     alpha.wait_for_unit("greeter.service")

@@ -7,7 +7,7 @@
 {
   name = "artifacts-dummy";
   nodes.gamma = { config, pkgs, ... }: {
-    imports = [ artifacts.nixosModules.default ];
+    imports = [ artifacts.nixosModules.default ./greeter.nix ];
     artifacts.default.backend = "dummy";
     artifacts.store.greeting = {
       files.text = { owner = "greeter"; group = "greeter"; mode = "0440"; path = "/var/lib/greeter/text"; };
@@ -16,14 +16,6 @@
         printf 'hello %s %s\n' "$(cat "$prompts/name")" "$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" > "$out/text"
       '';
       services = [ "greeter" ];
-    };
-
-    users.users.greeter = { isSystemUser = true; group = "greeter"; };
-    users.groups.greeter = { };
-    systemd.services.greeter = {
-      wantedBy = [ "multi-user.target" ];
-      serviceConfig = { User = "greeter"; Type = "oneshot"; RemainAfterExit = true; };
-      script = "cat ${config.artifacts.store.greeting.files.text.path}";
     };
   };
   testScript = ''

@@ -141,6 +141,8 @@ fn jobs(value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
         Ok(0) => Err("at least 1 generator must run at a time".into()),
         Ok(n) => Ok(n),
-        Err(_) => Err(format!("`{value}` is not a number of generators (e.g. --jobs 4)")),
+        Err(_) => Err(format!(
+            "`{value}` is not a number of generators (e.g. --jobs 4)"
+        )),
     }
 }

@@ -12,6 +12,9 @@ pub struct Identities {
     pub keys: Vec<Arc<dyn age::Identity + Send + Sync>>,
 }
 
+/// Why [`Identities::given_or_default`] found nothing to decrypt with.
+pub const NONE: &str = "no identity to decrypt with";
+
 impl Identities {
     pub fn load(paths: &[PathBuf]) -> Result<Identities, String> {
         let mut identities = Identities::default();
@@ -23,9 +26,23 @@ impl Identities {
         Ok(identities)
     }
 
-    /// `--identity` paths, else `$SOPS_AGE_KEY_FILE` and `~/.ssh/id_ed25519`
-    /// where they exist.
-    pub fn default_paths() -> Vec<PathBuf> {
+    /// The identities of `--identity` (`given`), else the default ones; an
+    /// error when there are none at all.
+    pub fn given_or_default(given: &[PathBuf]) -> Result<Identities, String> {
+        let paths = if given.is_empty() {
+            Identities::default_paths()
+        } else {
+            given.to_vec()
+        };
+        let identities = Identities::load(&paths)?;
+        if identities.is_empty() {
+            return Err(NONE.into());
+        }
+        Ok(identities)
+    }
+
+    /// `$SOPS_AGE_KEY_FILE` and `~/.ssh/id_ed25519` where they exist.
+    fn default_paths() -> Vec<PathBuf> {
         let mut paths = Vec::new();
         if let Some(file) = std::env::var_os("SOPS_AGE_KEY_FILE") {
             paths.push(PathBuf::from(file));

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod names;
 pub mod nix;
 pub mod plan;
+pub mod process;
 pub mod progress;
 pub mod prompts;
 pub mod redact;

@@ -119,7 +119,7 @@ impl Progress {
 
     /// With `--verbose`, where a generator's output goes, line by line
     /// (already redacted): `alpha/test | line`.
-    pub fn output(&self, node: &Node) -> Option<crate::generate::Show<'_>> {
+    pub fn output(&self, node: &Node) -> Option<crate::process::Show<'_>> {
         if self.verbosity < Verbosity::Verbose {
             return None;
         }

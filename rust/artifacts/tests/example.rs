@@ -93,31 +93,74 @@ fn the_offline_example_generates_for_agenix_and_sops_nix() {
         .arg(stored.join("alpha/server/cert"))
         .output()
         .expect("openssl is installed");
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     // A WireGuard-style pair whose public half beta's configuration reads.
     let decrypt = |file: &Path| {
-        let out = Command::new("age").arg("-d").arg("-i").arg(&key).arg(file).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&key)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     };
     let public = std::fs::read_to_string(stored.join("alpha/wg/public")).unwrap();
     let peers = Command::new("nix")
-        .args(["--extra-experimental-features", "nix-command flakes", "eval", "--json"])
-        .arg(format!("{}#nixosConfigurations.beta.config.networking.wireguard.interfaces.wg0.peers", example.display()))
+        .args([
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "eval",
+            "--json",
+        ])
+        .arg(format!(
+            "{}#nixosConfigurations.beta.config.networking.wireguard.interfaces.wg0.peers",
+            example.display()
+        ))
         .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
         .output()
         .unwrap();
-    assert!(peers.status.success(), "{}", String::from_utf8_lossy(&peers.stderr));
+    assert!(
+        peers.status.success(),
+        "{}",
+        String::from_utf8_lossy(&peers.stderr)
+    );
     let peers: serde_json::Value = serde_json::from_slice(&peers.stdout).unwrap();
     assert_eq!(peers, serde_json::json!([{ "publicKey": public }]));
-    if let Ok(mut wg) = Command::new("wg").arg("pubkey").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn() {
+    if let Ok(mut wg) = Command::new("wg")
+        .arg("pubkey")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
         use std::io::Write;
-        wg.stdin.take().unwrap().write_all(&decrypt(&stored.join("alpha/wg/private.age"))).unwrap();
+        wg.stdin
+            .take()
+            .unwrap()
+            .write_all(&decrypt(&stored.join("alpha/wg/private.age")))
+            .unwrap();
         let derived = wg.wait_with_output().unwrap().stdout;
-        assert_eq!(String::from_utf8_lossy(&derived).trim(), public, "wg pubkey of the private half");
+        assert_eq!(
+            String::from_utf8_lossy(&derived).trim(),
+            public,
+            "wg pubkey of the private half"
+        );
     }
     // A token shared by both machines, stored once, readable by each.
     let shared = example.join("artifacts/shared/cluster-token/token.age");
-    assert_eq!(decrypt(&shared).len(), 45, "32 random bytes in base64 and a newline");
+    assert_eq!(
+        decrypt(&shared).len(),
+        45,
+        "32 random bytes in base64 and a newline"
+    );
     assert!(!stored.join("alpha/cluster-token").exists());
 }

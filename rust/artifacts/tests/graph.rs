@@ -455,10 +455,17 @@ fn dummy_artifacts_may_depend_on_others_but_nothing_stored_on_a_dummy_one() {
 "#,
     );
     let list = f.run(&["list", "--artifact", "cert"]).ok();
-    assert!(list.stdout().contains("gamma/cert  dummy     generated on the machine"), "{}", list.stdout());
+    assert!(
+        list.stdout()
+            .contains("gamma/cert  dummy     generated on the machine"),
+        "{}",
+        list.stdout()
+    );
     let run = f.run(&["generate"]).fails();
     assert!(
-        run.stderr().contains("artifact stored: it depends on ca, which the dummy backend makes on the machine"),
+        run.stderr().contains(
+            "artifact stored: it depends on ca, which the dummy backend makes on the machine"
+        ),
         "{}",
         run.stderr()
     );

@@ -21,8 +21,13 @@ fn all_bytes() -> Vec<u8> {
 /// A fixture flake whose backend.toml includes the shipped backend.
 fn fixture(outputs: &str) -> Fixture {
     let f = Fixture::new(outputs);
-    let shipped = std::fs::canonicalize(format!("{REPO}/backends/password-store/backend.toml")).unwrap();
-    std::fs::write(f.root().join("backend.toml"), format!("include = [ {:?} ]\n", shipped.display().to_string())).unwrap();
+    let shipped =
+        std::fs::canonicalize(format!("{REPO}/backends/password-store/backend.toml")).unwrap();
+    std::fs::write(
+        f.root().join("backend.toml"),
+        format!("include = [ {:?} ]\n", shipped.display().to_string()),
+    )
+    .unwrap();
     common::git(&f.root(), &["add", "backend.toml"]);
     f
 }
@@ -62,7 +67,9 @@ fn blob_expected() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 fn machine_with_blob(backend: &str) -> String {
-    format!(r#"nixosConfigurations.alpha = machineWith "alpha" {{ default.backend = "{backend}"; store = {{ {BLOB} }}; }};"#)
+    format!(
+        r#"nixosConfigurations.alpha = machineWith "alpha" {{ default.backend = "{backend}"; store = {{ {BLOB} }}; }};"#
+    )
 }
 
 #[test]
@@ -71,20 +78,36 @@ fn files_round_trip_byte_for_byte_and_check_names_what_is_missing() {
     let f = fixture(&machine_with_blob("password-store"));
     let list = run(&f, &pass, &["list"]);
     assert!(
-        list.stdout().contains("missing in the password store") && list.stdout().contains("artifacts/machines/alpha/blob/bytes"),
+        list.stdout().contains("missing in the password store")
+            && list
+                .stdout()
+                .contains("artifacts/machines/alpha/blob/bytes"),
         "{}",
         list.all()
     );
     assert_eq!(run(&f, &pass, &["check"]).code(), 1);
 
-    let generated = run_with_stdin(&f, &pass, &["generate", "--prompt-stdin", "blob.bytes"], &all_bytes()).ok();
+    let generated = run_with_stdin(
+        &f,
+        &pass,
+        &["generate", "--prompt-stdin", "blob.bytes"],
+        &all_bytes(),
+    )
+    .ok();
     assert_eq!(ran(&generated), ["alpha/blob"]);
     for (file, expected) in blob_expected() {
         let entry = format!("artifacts/machines/alpha/blob/{file}");
         assert_eq!(pass.decrypt(&entry), expected, "{entry} decrypted by gpg");
-        assert_eq!(pass.pass(&["show", &entry]), expected, "{entry} through pass show");
+        assert_eq!(
+            pass.pass(&["show", &entry]),
+            expected,
+            "{entry} through pass show"
+        );
         let shown = run(&f, &pass, &["show", &format!("alpha/blob/{file}")]).ok();
-        assert_eq!(shown.0.stdout, expected, "{file} through artifacts show (deserialize)");
+        assert_eq!(
+            shown.0.stdout, expected,
+            "{file} through artifacts show (deserialize)"
+        );
     }
     // Only the staged names' renames happened: nothing hidden is left.
     assert_eq!(
@@ -101,11 +124,26 @@ fn files_round_trip_byte_for_byte_and_check_names_what_is_missing() {
     pass.pass(&["rm", "--force", "artifacts/machines/alpha/blob/plain"]);
     let check = run(&f, &pass, &["check"]);
     assert_eq!(check.code(), 1, "{}", check.all());
-    assert!(check.stdout().contains("artifacts/machines/alpha/blob/plain"), "{}", check.all());
+    assert!(
+        check
+            .stdout()
+            .contains("artifacts/machines/alpha/blob/plain"),
+        "{}",
+        check.all()
+    );
     assert!(!check.stdout().contains("blob/bytes"), "{}", check.all());
-    let regenerated = run_with_stdin(&f, &pass, &["generate", "--prompt-stdin", "blob.bytes"], &all_bytes()).ok();
+    let regenerated = run_with_stdin(
+        &f,
+        &pass,
+        &["generate", "--prompt-stdin", "blob.bytes"],
+        &all_bytes(),
+    )
+    .ok();
     assert_eq!(ran(&regenerated), ["alpha/blob"]);
-    assert_eq!(pass.decrypt("artifacts/machines/alpha/blob/plain"), b"no newline at the end");
+    assert_eq!(
+        pass.decrypt("artifacts/machines/alpha/blob/plain"),
+        b"no newline at the end"
+    );
     run(&f, &pass, &["check"]).ok();
 }
 
@@ -128,13 +166,23 @@ fn entries_mirror_the_flake_layout_under_the_configured_prefix() {
 "#,
     );
     let generated = run(&f, &pass, &["generate"]).ok();
-    assert_eq!(ran(&generated), ["alice/notes", "alpha/own", "shared/shared"]);
+    assert_eq!(
+        ran(&generated),
+        ["alice/notes", "alpha/own", "shared/shared"]
+    );
     assert_eq!(
         pass.entries(),
-        ["artifacts/homes/alice/notes/n", "team/nixos/machines/alpha/own/f", "team/nixos/shared/shared/s"]
+        [
+            "artifacts/homes/alice/notes/n",
+            "team/nixos/machines/alpha/own/f",
+            "team/nixos/shared/shared/s"
+        ]
     );
     assert_eq!(pass.decrypt("team/nixos/shared/shared/s"), b"shared\n");
-    assert_eq!(run(&f, &pass, &["show", "alice/notes"]).ok().0.stdout, b"notes\n");
+    assert_eq!(
+        run(&f, &pass, &["show", "alice/notes"]).ok().0.stdout,
+        b"notes\n"
+    );
     run(&f, &pass, &["check"]).ok();
 
     // A shared artifact is stored once: its targets must agree on the prefix.
@@ -148,11 +196,25 @@ fn entries_mirror_the_flake_layout_under_the_configured_prefix() {
     );
     let check = run(&f, &pass, &["check"]);
     assert_eq!(check.code(), 1, "{}", check.all());
-    assert!(check.all().contains("targets disagree on the prefix"), "{}", check.all());
+    assert!(
+        check.all().contains("targets disagree on the prefix"),
+        "{}",
+        check.all()
+    );
     let generate = run(&f, &pass, &["generate"]);
     assert_eq!(generate.code(), 1, "{}", generate.all());
-    assert!(generate.stderr().contains("the serialize script of backend password-store"), "{}", generate.stderr());
-    assert_eq!(pass.decrypt("team/nixos/shared/shared/s"), b"shared\n", "the stored value is untouched");
+    assert!(
+        generate
+            .stderr()
+            .contains("the serialize script of backend password-store"),
+        "{}",
+        generate.stderr()
+    );
+    assert_eq!(
+        pass.decrypt("team/nixos/shared/shared/s"),
+        b"shared\n",
+        "the stored value is untouched"
+    );
 }
 
 #[test]
@@ -161,7 +223,10 @@ fn declared_in_nix_from_its_folder_it_works_the_same() {
     // No backend.toml: the scripts come from a copy of the folder in the
     // flake, named inside it so that lib.sh is beside them in the store.
     let f = Fixture::new("");
-    common::copy_dir(&std::path::Path::new(REPO).join("backends/password-store"), &f.root().join("password-store"));
+    common::copy_dir(
+        &std::path::Path::new(REPO).join("backends/password-store"),
+        &f.root().join("password-store"),
+    );
     common::git(&f.root(), &["add", "password-store"]);
     f.write_flake(
         r#"nixosConfigurations.alpha = machineWith "alpha" {
@@ -176,9 +241,17 @@ fn declared_in_nix_from_its_folder_it_works_the_same() {
     let generated = run(&f, &pass, &["generate"]).ok();
     assert_eq!(ran(&generated), ["alpha/token"]);
     assert_eq!(pass.decrypt("artifacts/machines/alpha/token/t"), b"tok");
-    assert_eq!(run(&f, &pass, &["show", "alpha/token"]).ok().0.stdout, b"tok");
+    assert_eq!(
+        run(&f, &pass, &["show", "alpha/token"]).ok().0.stdout,
+        b"tok"
+    );
     let list = run(&f, &pass, &["list"]).ok();
-    assert!(list.stdout().contains("alpha/token  password-store  up to date"), "{}", list.stdout());
+    assert!(
+        list.stdout()
+            .contains("alpha/token  password-store  up to date"),
+        "{}",
+        list.stdout()
+    );
 }
 
 #[test]
@@ -193,14 +266,31 @@ fn a_failing_serialize_keeps_the_previous_values() {
     run(&f, &pass, &["generate"]).ok();
     let a = pass.decrypt("artifacts/machines/alpha/pair/a");
     // Encrypting to a key nobody has fails inside `pass insert`.
-    std::fs::write(pass.store().join("artifacts/.gpg-id"), "nobody@example.invalid\n").unwrap();
+    std::fs::write(
+        pass.store().join("artifacts/.gpg-id"),
+        "nobody@example.invalid\n",
+    )
+    .unwrap();
     let run_ = run(&f, &pass, &["generate", "--regenerate"]);
     assert_eq!(run_.code(), 1, "{}", run_.all());
-    assert!(run_.stderr().contains("machine alpha, artifact pair: the serialize script of backend password-store"), "{}", run_.stderr());
+    assert!(
+        run_.stderr().contains(
+            "machine alpha, artifact pair: the serialize script of backend password-store"
+        ),
+        "{}",
+        run_.stderr()
+    );
     std::fs::remove_file(pass.store().join("artifacts/.gpg-id")).unwrap();
     assert_eq!(pass.decrypt("artifacts/machines/alpha/pair/a"), a);
     assert_eq!(pass.decrypt("artifacts/machines/alpha/pair/b"), a);
-    assert_eq!(pass.entries(), ["artifacts/machines/alpha/pair/a", "artifacts/machines/alpha/pair/b"], "no staged entry is left");
+    assert_eq!(
+        pass.entries(),
+        [
+            "artifacts/machines/alpha/pair/a",
+            "artifacts/machines/alpha/pair/b"
+        ],
+        "no staged entry is left"
+    );
     run(&f, &pass, &["check"]).ok();
 }
 
@@ -208,7 +298,10 @@ fn a_failing_serialize_keeps_the_previous_values() {
 fn a_git_backed_store_stays_committed_when_artifacts_are_stored_in_parallel() {
     let pass = PassStore::new();
     pass.pass(&["git", "init"]);
-    for (key, value) in [("user.email", "pass-tests@example.invalid"), ("user.name", "Tests")] {
+    for (key, value) in [
+        ("user.email", "pass-tests@example.invalid"),
+        ("user.name", "Tests"),
+    ] {
         pass.pass(&["git", "config", key, value]);
     }
     let f = fixture(
@@ -226,29 +319,74 @@ fn a_git_backed_store_stays_committed_when_artifacts_are_stored_in_parallel() {
     // pass commits each insert and each rename; two at once in one
     // repository lose commits, which serialize's lock prevents.
     let status = pass.pass(&["git", "status", "--porcelain"]);
-    assert!(status.is_empty(), "uncommitted: {}", String::from_utf8_lossy(&status));
+    assert!(
+        status.is_empty(),
+        "uncommitted: {}",
+        String::from_utf8_lossy(&status)
+    );
     let log = String::from_utf8(pass.pass(&["git", "log", "--format=%s"])).unwrap();
-    assert_eq!(log.lines().filter(|l| l.starts_with("Rename ")).count(), 24, "{log}");
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("Rename ")).count(),
+        24,
+        "{log}"
+    );
 }
 
 #[test]
 fn values_migrate_from_agenix_to_password_store_and_back_unchanged() {
     let pass = PassStore::new();
     let f = fixture(&machine_with_blob("agenix"));
-    run_with_stdin(&f, &pass, &["generate", "--prompt-stdin", "blob.bytes"], &all_bytes()).ok();
+    run_with_stdin(
+        &f,
+        &pass,
+        &["generate", "--prompt-stdin", "blob.bytes"],
+        &all_bytes(),
+    )
+    .ok();
     for (file, expected) in blob_expected() {
-        assert_eq!(f.age_decrypt(&format!("machines/alpha/blob/{file}.age"), "alpha"), expected, "{file}");
+        assert_eq!(
+            f.age_decrypt(&format!("machines/alpha/blob/{file}.age"), "alpha"),
+            expected,
+            "{file}"
+        );
     }
 
     // To password-store: read with the host key, serialized, not regenerated.
     f.write_flake(&machine_with_blob("password-store"));
     let check = run(&f, &pass, &["check"]);
-    assert!(check.stdout().contains("the backend changed from agenix to password-store"), "{}", check.all());
-    let moved = run(&f, &pass, &["generate", "--identity", key_path("alpha").to_str().unwrap()]).ok();
-    assert!(ran(&moved).is_empty(), "moved, not regenerated: {}", moved.stderr());
+    assert!(
+        check
+            .stdout()
+            .contains("the backend changed from agenix to password-store"),
+        "{}",
+        check.all()
+    );
+    let moved = run(
+        &f,
+        &pass,
+        &[
+            "generate",
+            "--identity",
+            key_path("alpha").to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(
+        ran(&moved).is_empty(),
+        "moved, not regenerated: {}",
+        moved.stderr()
+    );
     for (file, expected) in blob_expected() {
-        assert_eq!(pass.decrypt(&format!("artifacts/machines/alpha/blob/{file}")), expected, "{file}");
-        assert!(!f.stored(&format!("machines/alpha/blob/{file}.age")).exists(), "{file}.age is gone");
+        assert_eq!(
+            pass.decrypt(&format!("artifacts/machines/alpha/blob/{file}")),
+            expected,
+            "{file}"
+        );
+        assert!(
+            !f.stored(&format!("machines/alpha/blob/{file}.age"))
+                .exists(),
+            "{file}.age is gone"
+        );
     }
     assert_eq!(f.git_tracked(), ["machines/alpha/blob/.meta.json"]);
     run(&f, &pass, &["check"]).ok();
@@ -256,9 +394,17 @@ fn values_migrate_from_agenix_to_password_store_and_back_unchanged() {
     // Back to agenix: read through deserialize (no identity needed).
     f.write_flake(&machine_with_blob("agenix"));
     let back = run(&f, &pass, &["generate"]).ok();
-    assert!(ran(&back).is_empty(), "moved back, not regenerated: {}", back.stderr());
+    assert!(
+        ran(&back).is_empty(),
+        "moved back, not regenerated: {}",
+        back.stderr()
+    );
     for (file, expected) in blob_expected() {
-        assert_eq!(f.age_decrypt(&format!("machines/alpha/blob/{file}.age"), "alpha"), expected, "{file}");
+        assert_eq!(
+            f.age_decrypt(&format!("machines/alpha/blob/{file}.age"), "alpha"),
+            expected,
+            "{file}"
+        );
     }
     run(&f, &pass, &["check"]).ok();
 }
@@ -277,11 +423,28 @@ fn a_dependency_is_read_back_through_deserialize() {
           }};
         }};"#
     ));
-    let first = run_with_stdin(&f, &pass, &["generate", "--prompt-stdin", "blob.bytes"], &all_bytes()).ok();
+    let first = run_with_stdin(
+        &f,
+        &pass,
+        &["generate", "--prompt-stdin", "blob.bytes"],
+        &all_bytes(),
+    )
+    .ok();
     assert_eq!(ran(&first), ["alpha/blob", "alpha/copy"]);
     // Only copy runs again: blob is read back from the password store.
-    let second = run(&f, &pass, &["generate", "--regenerate", "--artifact", "copy"]).ok();
+    let second = run(
+        &f,
+        &pass,
+        &["generate", "--regenerate", "--artifact", "copy"],
+    )
+    .ok();
     assert_eq!(ran(&second), ["alpha/copy"]);
-    assert_eq!(pass.decrypt("artifacts/machines/alpha/copy/bytes"), all_bytes());
-    assert_eq!(run(&f, &pass, &["show", "alpha/copy"]).ok().0.stdout, all_bytes());
+    assert_eq!(
+        pass.decrypt("artifacts/machines/alpha/copy/bytes"),
+        all_bytes()
+    );
+    assert_eq!(
+        run(&f, &pass, &["show", "alpha/copy"]).ok().0.stdout,
+        all_bytes()
+    );
 }

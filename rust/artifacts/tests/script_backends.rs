@@ -56,20 +56,45 @@ impl Folder {
         }
         write_script(&bin.join("folder"), FOLDER);
         for script in ["check", "serialize", "deserialize"] {
-            write_script(&bin.join(script), &format!("#!/bin/sh\nexec '{}' {script}\n", bin.join("folder").display()));
+            write_script(
+                &bin.join(script),
+                &format!(
+                    "#!/bin/sh\nexec '{}' {script}\n",
+                    bin.join("folder").display()
+                ),
+            );
         }
         Folder { bin, store, log }
     }
 
     /// `artifacts.config.<backend>` pointing at this folder.
     fn config(&self, backend: &str) -> String {
-        format!(r#"config.{backend} = {{ dir = "{}"; log = "{}"; }};"#, self.store.display(), self.log.display())
+        format!(
+            r#"config.{backend} = {{ dir = "{}"; log = "{}"; }};"#,
+            self.store.display(),
+            self.log.display()
+        )
     }
 
     fn calls(&self) -> Vec<Value> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.log).unwrap().map(|e| e.unwrap().path()).collect();
-        names.sort_by_key(|p| p.file_name().unwrap().to_string_lossy().split('-').next().unwrap().parse::<u64>().unwrap());
-        names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.log)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort_by_key(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .split('-')
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        });
+        names
+            .iter()
+            .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+            .collect()
     }
 
     fn backend_toml(&self, root: &Path, name: &str, extra: &str) {
@@ -113,7 +138,10 @@ fn every_contract_variable_reaches_the_scripts() {
     assert_eq!(ran(&run), ["alice/notes", "alpha/api", "shared/token"]);
     let calls = folder.calls();
     let call = |script: &str, artifact: &str| {
-        calls.iter().find(|c| c["script"] == script && c["artifact"] == artifact).unwrap_or_else(|| panic!("{script} {artifact}: {calls:#?}"))
+        calls
+            .iter()
+            .find(|c| c["script"] == script && c["artifact"] == artifact)
+            .unwrap_or_else(|| panic!("{script} {artifact}: {calls:#?}"))
     };
     let config = json!({ "dir": folder.store.display().to_string(), "log": folder.log.display().to_string() });
 
@@ -122,20 +150,37 @@ fn every_contract_variable_reaches_the_scripts() {
     assert_eq!(check["machine"], "alpha");
     assert_eq!(check["username"], "UNSET");
     assert_eq!(check["out"], "UNSET", "check gets no $out");
-    assert_eq!(check["targets"], json!({ "context": "nixos", "targets": [ { "name": "alpha", "type": "nixos", "config": config } ] }));
-    assert_eq!(check["inputs"]["key"], json!({ "path": "/run/api/key", "owner": "api", "group": "web", "mode": "0440", "secret": true }));
+    assert_eq!(
+        check["targets"],
+        json!({ "context": "nixos", "targets": [ { "name": "alpha", "type": "nixos", "config": config } ] })
+    );
+    assert_eq!(
+        check["inputs"]["key"],
+        json!({ "path": "/run/api/key", "owner": "api", "group": "web", "mode": "0440", "secret": true })
+    );
     assert_eq!(check["inputs"]["id"]["secret"], false);
     let cwd = check["cwd"].as_str().unwrap();
-    assert!(!Path::new(cwd).exists(), "the working directory {cwd} is removed afterwards");
+    assert!(
+        !Path::new(cwd).exists(),
+        "the working directory {cwd} is removed afterwards"
+    );
 
     let serialize = call("serialize", "api");
     assert_ne!(serialize["out"], "UNSET");
-    assert_eq!(std::fs::read_to_string(folder.store.join("nixos/alpha/api/key")).unwrap(), "k\n");
+    assert_eq!(
+        std::fs::read_to_string(folder.store.join("nixos/alpha/api/key")).unwrap(),
+        "k\n"
+    );
 
     let shared = call("serialize", "token");
     assert_eq!(shared["artifact_context"], "shared");
     assert_eq!(shared["machine"], "UNSET");
-    let names: Vec<&str> = shared["targets"]["targets"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = shared["targets"]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["alpha", "beta"]);
     assert_eq!(shared["targets"]["context"], "shared");
 
@@ -159,7 +204,12 @@ fn every_contract_variable_reaches_the_scripts() {
 fn two_ways(f: &Fixture, folder: &Folder, extra: &str) {
     folder.backend_toml(&f.root(), "fromtoml", extra);
     common::git(&f.root(), &["add", "backend.toml"]);
-    let wrapper = |script: &str| format!(r#"gen "{script}" "exec '{}' {script}""#, folder.bin.join("folder").display());
+    let wrapper = |script: &str| {
+        format!(
+            r#"gen "{script}" "exec '{}' {script}""#,
+            folder.bin.join("folder").display()
+        )
+    };
     f.write_flake(&format!(
         r#"
     nixosConfigurations.alpha = machineWith "alpha" {{
@@ -186,15 +236,29 @@ fn check_decides_what_is_generated_for_both_ways_of_declaring() {
     let folder = Folder::install(&f);
     two_ways(&f, &folder, "");
     let list = f.run(&["list"]).ok();
-    assert!(list.stdout().contains("alpha/a  fromnix"), "{}", list.stdout());
-    assert!(list.stdout().contains("not stored: its check script says"), "{}", list.stdout());
+    assert!(
+        list.stdout().contains("alpha/a  fromnix"),
+        "{}",
+        list.stdout()
+    );
+    assert!(
+        list.stdout().contains("not stored: its check script says"),
+        "{}",
+        list.stdout()
+    );
     // b is stored already: only a and c run.
     std::fs::create_dir_all(folder.store.join("nixos/alpha/b")).unwrap();
     std::fs::write(folder.store.join("nixos/alpha/b/f"), "old b\n").unwrap();
     let run = f.run(&["generate"]).ok();
     assert_eq!(ran(&run), ["alpha/a", "alpha/c"]);
-    assert_eq!(std::fs::read_to_string(folder.store.join("nixos/alpha/b/f")).unwrap(), "old b\n");
-    assert_eq!(std::fs::read_to_string(folder.store.join("nixos/alpha/a/f")).unwrap(), "a\n");
+    assert_eq!(
+        std::fs::read_to_string(folder.store.join("nixos/alpha/b/f")).unwrap(),
+        "old b\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.store.join("nixos/alpha/a/f")).unwrap(),
+        "a\n"
+    );
     f.run(&["check"]).ok();
 }
 
@@ -205,19 +269,45 @@ fn broken_scripts_are_named_with_backend_script_machine_and_artifact() {
     let check = folder.bin.join("check");
     type Case<'a> = (&'a str, Box<dyn Fn() + 'a>, &'a str);
     let cases: Vec<Case> = vec![
-        ("missing", Box::new(|| std::fs::remove_file(&check).unwrap()), "does not exist"),
-        ("not executable", Box::new(|| write_script(&check, "#!/bin/sh\nexit 0\n")), "is not executable"),
-        ("a directory", Box::new(|| {
-            std::fs::remove_file(&check).unwrap();
-            std::fs::create_dir(&check).unwrap()
-        }), "is a directory"),
-        ("no shebang", Box::new(|| write_script(&check, "exit 0\n")), "no `#!` line"),
-        ("too slow", Box::new(|| write_script(&check, "#!/bin/sh\nsleep 30\n")), "did not finish within 1 s"),
+        (
+            "missing",
+            Box::new(|| std::fs::remove_file(&check).unwrap()),
+            "does not exist",
+        ),
+        (
+            "not executable",
+            Box::new(|| write_script(&check, "#!/bin/sh\nexit 0\n")),
+            "is not executable",
+        ),
+        (
+            "a directory",
+            Box::new(|| {
+                std::fs::remove_file(&check).unwrap();
+                std::fs::create_dir(&check).unwrap()
+            }),
+            "is a directory",
+        ),
+        (
+            "no shebang",
+            Box::new(|| write_script(&check, "exit 0\n")),
+            "no `#!` line",
+        ),
+        (
+            "too slow",
+            Box::new(|| write_script(&check, "#!/bin/sh\nsleep 30\n")),
+            "did not finish within 1 s",
+        ),
     ];
     for (case, break_it, expected) in cases {
         two_ways(&f, &folder, "timeout = 1");
         let _ = std::fs::remove_file(&check).or_else(|_| std::fs::remove_dir(&check));
-        write_script(&check, &format!("#!/bin/sh\nexec '{}' check\n", folder.bin.join("folder").display()));
+        write_script(
+            &check,
+            &format!(
+                "#!/bin/sh\nexec '{}' check\n",
+                folder.bin.join("folder").display()
+            ),
+        );
         break_it();
         if case == "not executable" {
             use std::os::unix::fs::PermissionsExt;
@@ -229,10 +319,21 @@ fn broken_scripts_are_named_with_backend_script_machine_and_artifact() {
         let line = err
             .lines()
             .find(|l| l.contains("machine alpha, artifact b:"))
-            .unwrap_or_else(|| panic!("{case}: no error names machine alpha and artifact b:\n{err}"));
-        assert!(line.contains("the check script of backend fromtoml"), "{case}: {line}");
-        assert!(line.contains(expected), "{case}: expected {expected:?} in {line}");
-        assert!(err.contains(&format!("script: {}", check.display())), "{case}: {err}");
+            .unwrap_or_else(|| {
+                panic!("{case}: no error names machine alpha and artifact b:\n{err}")
+            });
+        assert!(
+            line.contains("the check script of backend fromtoml"),
+            "{case}: {line}"
+        );
+        assert!(
+            line.contains(expected),
+            "{case}: expected {expected:?} in {line}"
+        );
+        assert!(
+            err.contains(&format!("script: {}", check.display())),
+            "{case}: {err}"
+        );
         assert!(!ran(&run).contains(&"alpha/b".to_string()), "{case}");
     }
 }
@@ -243,18 +344,37 @@ fn a_failing_serialize_stores_nothing_and_names_the_script() {
     let folder = Folder::install(&f);
     two_ways(&f, &folder, "");
     let answer = "prompted-secret-4242";
-    write_script(&folder.bin.join("serialize"), "#!/bin/sh\necho \"storing $(cat $out/f)\"; exit 3\n");
+    write_script(
+        &folder.bin.join("serialize"),
+        "#!/bin/sh\necho \"storing $(cat $out/f)\"; exit 3\n",
+    );
     f.write_flake(&format!(
         r#"nixosConfigurations.alpha = machineWith "alpha" {{ {} store.b = {{ backend = "fromtoml"; files.f = {{ }}; prompts.p.type = "line"; generator = gen "b" "cat $prompts/p > $out/f"; }}; }};"#,
         folder.config("fromtoml")
     ));
     let run = f.run(&["generate", "--prompt", &format!("b.p={answer}")]);
     assert_eq!(run.code(), 1, "{}", run.all());
-    assert!(run.stderr().contains("machine alpha, artifact b: the serialize script of backend fromtoml"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("machine alpha, artifact b: the serialize script of backend fromtoml"),
+        "{}",
+        run.stderr()
+    );
     assert!(run.stderr().contains("failed"), "{}", run.stderr());
-    assert!(!run.stderr().contains(answer), "the answer leaked: {}", run.stderr());
-    assert!(run.stderr().contains("storing <prompt p>"), "{}", run.stderr());
-    assert!(!f.stored("machines/alpha/b").exists(), "nothing recorded as stored");
+    assert!(
+        !run.stderr().contains(answer),
+        "the answer leaked: {}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("storing <prompt p>"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !f.stored("machines/alpha/b").exists(),
+        "nothing recorded as stored"
+    );
     assert_eq!(f.run(&["check"]).code(), 1);
 }
 
@@ -264,10 +384,17 @@ fn a_serialize_that_changes_out_is_refused() {
     let folder = Folder::install(&f);
     two_ways(&f, &folder, "");
     // Root ignores the read-only modes: the digests still tell.
-    write_script(&folder.bin.join("serialize"), "#!/bin/sh\nchmod u+w $out $out/f 2>/dev/null; echo tampered > $out/f\n");
+    write_script(
+        &folder.bin.join("serialize"),
+        "#!/bin/sh\nchmod u+w $out $out/f 2>/dev/null; echo tampered > $out/f\n",
+    );
     let run = f.run(&["generate", "--artifact", "b"]);
     assert_eq!(run.code(), 1, "{}", run.all());
-    assert!(run.stderr().contains("changed the files in $out"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("changed the files in $out"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -288,16 +415,35 @@ fn values_move_between_a_built_in_and_a_script_backend() {
 
     declare("folder");
     let check = f.run(&["check"]);
-    assert!(check.stdout().contains("the backend changed from agenix to folder"), "{}", check.all());
-    let run = f.run(&["generate", "--identity", key_path("alpha").to_str().unwrap()]).ok();
+    assert!(
+        check
+            .stdout()
+            .contains("the backend changed from agenix to folder"),
+        "{}",
+        check.all()
+    );
+    let run = f
+        .run(&[
+            "generate",
+            "--identity",
+            key_path("alpha").to_str().unwrap(),
+        ])
+        .ok();
     assert!(ran(&run).is_empty(), "{}", run.stderr());
-    assert_eq!(std::fs::read(folder.store.join("nixos/alpha/attic/env")).unwrap(), env);
+    assert_eq!(
+        std::fs::read(folder.store.join("nixos/alpha/attic/env")).unwrap(),
+        env
+    );
     assert!(!f.stored("machines/alpha/attic/env.age").exists());
     f.run(&["check"]).ok();
 
     declare("agenix");
     let run = f.run(&["generate"]).ok();
-    assert!(ran(&run).is_empty(), "back through deserialize, not regenerated: {}", run.stderr());
+    assert!(
+        ran(&run).is_empty(),
+        "back through deserialize, not regenerated: {}",
+        run.stderr()
+    );
     assert_eq!(f.age_decrypt("machines/alpha/attic/env.age", "alpha"), env);
 }
 
@@ -306,7 +452,9 @@ fn an_unknown_backend_names_machine_artifact_and_every_known_backend() {
     let f = Fixture::new("");
     let folder = Folder::install(&f);
     two_ways(&f, &folder, "");
-    f.write_flake(r#"nixosConfigurations.alpha = machine "alpha" { x = attic // { backend = "vault"; }; };"#);
+    f.write_flake(
+        r#"nixosConfigurations.alpha = machine "alpha" { x = attic // { backend = "vault"; }; };"#,
+    );
     let run = f.run(&["generate"]).fails();
     assert!(run.stderr().contains("machine alpha, artifact x: unknown backend `vault` (known: agenix, sops-nix, dummy, fromtoml)"), "{}", run.stderr());
 }
@@ -325,7 +473,11 @@ fn values_stored_elsewhere_are_recorded_so_a_backend_switch_can_move_them() {
     };
     // Stored by other means (by hand, by the original nixos-artifacts).
     std::fs::create_dir_all(folder.store.join("nixos/alpha/attic")).unwrap();
-    std::fs::write(folder.store.join("nixos/alpha/attic/env"), "TOKEN=adopted\n").unwrap();
+    std::fs::write(
+        folder.store.join("nixos/alpha/attic/env"),
+        "TOKEN=adopted\n",
+    )
+    .unwrap();
     declare("folder");
     let run = f.run(&["generate"]).ok();
     assert!(ran(&run).is_empty(), "{}", run.stderr());
@@ -333,8 +485,15 @@ fn values_stored_elsewhere_are_recorded_so_a_backend_switch_can_move_them() {
 
     declare("agenix");
     let run = f.run(&["generate"]).ok();
-    assert!(ran(&run).is_empty(), "moved, not regenerated: {}", run.stderr());
-    assert_eq!(f.age_decrypt("machines/alpha/attic/env.age", "alpha"), b"TOKEN=adopted\n");
+    assert!(
+        ran(&run).is_empty(),
+        "moved, not regenerated: {}",
+        run.stderr()
+    );
+    assert_eq!(
+        f.age_decrypt("machines/alpha/attic/env.age", "alpha"),
+        b"TOKEN=adopted\n"
+    );
 }
 
 /// Nix-declared scripts may be packages (one program in `bin/`), and a
@@ -371,6 +530,9 @@ fn scripts_and_generators_may_be_packages_or_paths_inside_them() {
     ));
     let run = f.run(&["generate"]).ok();
     assert_eq!(ran(&run), ["alpha/a"]);
-    assert_eq!(std::fs::read_to_string(folder.store.join("nixos/alpha/a/f")).unwrap(), "a\n");
+    assert_eq!(
+        std::fs::read_to_string(folder.store.join("nixos/alpha/a/f")).unwrap(),
+        "a\n"
+    );
     assert_eq!(f.run(&["show", "alpha/a/f"]).ok().stdout(), "a\n");
 }

@@ -18,7 +18,9 @@ struct Copy {
 
 impl Copy {
     fn of(parts: &[&str]) -> Copy {
-        let copy = Copy { dir: tempfile::tempdir().unwrap() };
+        let copy = Copy {
+            dir: tempfile::tempdir().unwrap(),
+        };
         for part in parts {
             common::copy_dir(&Path::new(REPO).join(part), &copy.repo().join(part));
             // Results of a run in the checkout are not part of an example.
@@ -62,7 +64,11 @@ impl Copy {
             .args(["ls-files", "artifacts"])
             .output()
             .unwrap();
-        String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -79,35 +85,67 @@ fn generate_and_check(copy: &Copy, example: &str, setup: &dyn Fn(&mut Command)) 
         run(&mut cmd)
     };
     let first = cli(&["generate"]).ok();
-    let mut generated: Vec<String> =
-        first.stderr().lines().filter_map(|l| l.strip_suffix(": generating")).map(str::to_string).collect();
+    let mut generated: Vec<String> = first
+        .stderr()
+        .lines()
+        .filter_map(|l| l.strip_suffix(": generating"))
+        .map(str::to_string)
+        .collect();
     generated.sort();
     let check = cli(&["check"]).ok();
-    assert!(check.stdout().contains("stored and current"), "{}", check.all());
+    assert!(
+        check.stdout().contains("stored and current"),
+        "{}",
+        check.all()
+    );
     let second = cli(&["generate"]).ok();
-    assert!(!second.stderr().contains(": generating"), "{}", second.stderr());
-    assert_eq!(std::fs::read_dir(copy.tmp()).unwrap().count(), 0, "the CLI's temporary files are gone");
+    assert!(
+        !second.stderr().contains(": generating"),
+        "{}",
+        second.stderr()
+    );
+    assert_eq!(
+        std::fs::read_dir(copy.tmp()).unwrap().count(),
+        0,
+        "the CLI's temporary files are gone"
+    );
     generated
 }
 
 #[test]
 fn the_nix_declared_folder_backend_example_generates_and_checks() {
     let example = "examples/script-backend-nix";
-    let jq = Command::new("jq").arg("--version").stdout(Stdio::null()).status();
-    assert!(jq.is_ok_and(|s| s.success()), "the example's folder backend needs `jq`: apt-get install jq");
+    let jq = Command::new("jq")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status();
+    assert!(
+        jq.is_ok_and(|s| s.success()),
+        "the example's folder backend needs `jq`: apt-get install jq"
+    );
     let copy = Copy::of(&["lib", example]);
     // The example keeps its folder in /tmp; this copy keeps it beside.
     let flake = copy.repo().join(example).join("flake.nix");
     let text = std::fs::read_to_string(&flake).unwrap();
     let default = "/tmp/nixos-artifacts-example-folder";
-    assert!(text.contains(default), "the example names its folder {default}");
+    assert!(
+        text.contains(default),
+        "the example names its folder {default}"
+    );
     let folder = copy.dir.path().join("folder");
     std::fs::write(&flake, text.replace(default, folder.to_str().unwrap())).unwrap();
     copy.git_add();
 
     let generated = generate_and_check(&copy, example, &|_| {});
-    assert_eq!(generated, ["alice/notes-token", "alpha/token", "shared/cluster"]);
-    for file in ["machines/alpha/token/token", "homes/alice/notes-token/token", "shared/cluster/secret"] {
+    assert_eq!(
+        generated,
+        ["alice/notes-token", "alpha/token", "shared/cluster"]
+    );
+    for file in [
+        "machines/alpha/token/token",
+        "homes/alice/notes-token/token",
+        "shared/cluster/secret",
+    ] {
         assert!(folder.join(file).is_file(), "{file} is in the folder");
     }
     assert_eq!(
@@ -119,7 +157,10 @@ fn the_nix_declared_folder_backend_example_generates_and_checks() {
         ]
     );
     let shown = run(&mut copy.cli(example, &["show", "alpha/token"])).ok();
-    assert_eq!(shown.0.stdout, std::fs::read(folder.join("machines/alpha/token/token")).unwrap());
+    assert_eq!(
+        shown.0.stdout,
+        std::fs::read(folder.join("machines/alpha/token/token")).unwrap()
+    );
 }
 
 #[test]
@@ -144,5 +185,8 @@ fn the_backend_toml_password_store_example_generates_and_checks() {
     );
     let mut show = copy.cli(example, &["show", "alpha/db"]);
     pass.setup(&mut show);
-    assert_eq!(run(&mut show).ok().0.stdout, pass.decrypt("example/machines/alpha/db/password"));
+    assert_eq!(
+        run(&mut show).ok().0.stdout,
+        pass.decrypt("example/machines/alpha/db/password")
+    );
 }

@@ -787,7 +787,8 @@ fn an_interrupt_during_evaluation_says_so() {
     // nix runs in a process group of its own: wait until it is evaluating.
     let deadline = Instant::now() + Duration::from_secs(20);
     let evaluating = || {
-        let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap_or_default();
+        let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id()))
+            .unwrap_or_default();
         children.split_whitespace().any(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "nix")
         })
@@ -800,7 +801,16 @@ fn an_interrupt_during_evaluation_says_so() {
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let run = Run(child.wait_with_output().unwrap());
     assert_eq!(run.code(), 130, "{}", run.all());
-    assert!(run.stderr().contains("Interrupted while reading the flake: nothing was changed."), "{}", run.stderr());
-    assert!(!run.stderr().contains("does not evaluate"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("Interrupted while reading the flake: nothing was changed."),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !run.stderr().contains("does not evaluate"),
+        "{}",
+        run.stderr()
+    );
     assert!(f.snapshot().is_empty());
 }

@@ -23,7 +23,10 @@ impl Registry {
             None => Ok(BTreeMap::new()),
             Some(path) => script::file::load(&path),
         };
-        Registry { from_file, declared: Mutex::new(BTreeMap::new()) }
+        Registry {
+            from_file,
+            declared: Mutex::new(BTreeMap::new()),
+        }
     }
 
     /// The backend `name` for an artifact of `manifest`'s configuration.
@@ -38,7 +41,10 @@ impl Registry {
                 let scripts = Scripts {
                     check: declaration.check.path.clone().into(),
                     serialize: declaration.serialize.path.clone().into(),
-                    deserialize: declaration.deserialize.as_ref().map(|d| d.path.clone().into()),
+                    deserialize: declaration
+                        .deserialize
+                        .as_ref()
+                        .map(|d| d.path.clone().into()),
                 };
                 leak(ScriptBackend {
                     name: leak_name(name),
@@ -46,12 +52,18 @@ impl Registry {
                     nixos: Some(scripts.clone()),
                     home: Some(scripts.clone()),
                     shared: Some(scripts),
-                    timeout: declaration.timeout.map_or(script::DEFAULT_TIMEOUT, Duration::from_secs),
-                    derivations: [Some(&declaration.check), Some(&declaration.serialize), declaration.deserialize.as_ref()]
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|g| g.drv_path.clone())
-                        .collect(),
+                    timeout: declaration
+                        .timeout
+                        .map_or(script::DEFAULT_TIMEOUT, Duration::from_secs),
+                    derivations: [
+                        Some(&declaration.check),
+                        Some(&declaration.serialize),
+                        declaration.deserialize.as_ref(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|g| g.drv_path.clone())
+                    .collect(),
                 })
             });
             return Ok(backend);

@@ -38,7 +38,10 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         return Ok(work::exit(&summary));
     }
     for (&i, why) in &todo.pulled_in {
-        crate::progress::note(format!("{}: will be generated too: {why}", plan.nodes[i].label()));
+        crate::progress::note(format!(
+            "{}: will be generated too: {why}",
+            plan.nodes[i].label()
+        ));
     }
     interrupt::set_phase(Phase::Asking);
     if args.regenerate {
@@ -110,7 +113,11 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 
 /// Collects every answer up front; `Err` is the exit code when some prompt
 /// cannot be answered (nothing has run).
-fn ask(args: &GenerateArgs, flake: &crate::flake::Flake, todo: &[(usize, &Node)]) -> anyhow::Result<Result<Answers, ExitCode>> {
+fn ask(
+    args: &GenerateArgs,
+    flake: &crate::flake::Flake,
+    todo: &[(usize, &Node)],
+) -> anyhow::Result<Result<Answers, ExitCode>> {
     let mut given = Given::default();
     for value in &args.prompts {
         given.add_value(value).map_err(anyhow::Error::msg)?;
@@ -119,7 +126,10 @@ fn ask(args: &GenerateArgs, flake: &crate::flake::Flake, todo: &[(usize, &Node)]
         given.add_stdin(target).map_err(anyhow::Error::msg)?;
     }
     for unused in given.unused(todo) {
-        eprintln!("warning: {unused}\n  hint: `{}` shows what needs generating", flake.command("list"));
+        eprintln!(
+            "warning: {unused}\n  hint: `{}` shows what needs generating",
+            flake.command("list")
+        );
     }
     Ok(prompts::collect(todo, &given).map_err(|errors| {
         for e in errors {
@@ -133,11 +143,17 @@ fn ask(args: &GenerateArgs, flake: &crate::flake::Flake, todo: &[(usize, &Node)]
 /// Node index → the program to run, or why there is none. The derivations
 /// were realised with the run's one batched build call (`build_error`: why
 /// it failed, for the generators whose output is missing).
-fn programs(todo: &[(usize, &Node)], build_error: Option<&str>) -> BTreeMap<usize, Result<PathBuf, String>> {
+fn programs(
+    todo: &[(usize, &Node)],
+    build_error: Option<&str>,
+) -> BTreeMap<usize, Result<PathBuf, String>> {
     todo.iter()
         .map(|(i, node)| {
             let program = match &node.artifact.generator {
-                None => Err(format!("it has no generator\n  hint: set artifacts.store.{}.generator", node.artifact.name)),
+                None => Err(format!(
+                    "it has no generator\n  hint: set artifacts.store.{}.generator",
+                    node.artifact.name
+                )),
                 Some(g) if !Path::new(&g.path).exists() => Err(match build_error {
                     Some(e) => e.to_string(),
                     None => format!("the generator {} does not exist", g.path),
@@ -288,7 +304,15 @@ impl Run<'_> {
             .map(|(n, o)| (n.as_str(), o.files()))
             .collect();
         let show = self.progress.output(node);
-        let output = generate::run(node, &program, answers, &inputs, self.sandbox, self.timeout, show)?;
+        let output = generate::run(
+            node,
+            &program,
+            answers,
+            &inputs,
+            self.sandbox,
+            self.timeout,
+            show,
+        )?;
         let redactor = crate::redact::Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
         crate::store::artifact::write(node, &output.files(), &redactor)?;
         self.stored
@@ -300,7 +324,13 @@ impl Run<'_> {
 }
 
 /// Marks `i` and everything depending on it (within `todo`) failed.
-fn fail_with_dependents(s: &mut Schedule, run: &Run, todo: &BTreeSet<usize>, i: usize, because: &str) {
+fn fail_with_dependents(
+    s: &mut Schedule,
+    run: &Run,
+    todo: &BTreeSet<usize>,
+    i: usize,
+    because: &str,
+) {
     if s.results.contains_key(&i) {
         return;
     }
@@ -309,7 +339,11 @@ fn fail_with_dependents(s: &mut Schedule, run: &Run, todo: &BTreeSet<usize>, i: 
     run.progress.finished(&run.plan.nodes[i], &result);
     s.results.insert(i, result);
     let label = run.plan.nodes[i].label();
-    for &d in run.plan.nodes[i].dependents.iter().filter(|d| todo.contains(d)) {
+    for &d in run.plan.nodes[i]
+        .dependents
+        .iter()
+        .filter(|d| todo.contains(d))
+    {
         fail_with_dependents(s, run, todo, d, &label);
     }
 }

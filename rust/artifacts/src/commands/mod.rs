@@ -29,13 +29,22 @@ pub struct Context {
 /// Locates the flake, locks its store (`command` names the holder),
 /// evaluates it once, recovers from interrupted runs, plans `select` and
 /// runs the check scripts of script backends (built first).
-pub fn prepare(flake: &str, select: &SelectArgs, command: &str, if_busy: IfBusy) -> anyhow::Result<Context> {
+pub fn prepare(
+    flake: &str,
+    select: &SelectArgs,
+    command: &str,
+    if_busy: IfBusy,
+) -> anyhow::Result<Context> {
     prepare_with(flake, select, command, if_busy, None)
 }
 
 /// [`prepare`] for `generate`: the generators the run may need are built in
 /// the same single batch as the script backends' programs.
-pub fn prepare_to_generate(flake: &str, select: &SelectArgs, regenerate: bool) -> anyhow::Result<Context> {
+pub fn prepare_to_generate(
+    flake: &str,
+    select: &SelectArgs,
+    regenerate: bool,
+) -> anyhow::Result<Context> {
     prepare_with(flake, select, "generate", IfBusy::Stop, Some(regenerate))
 }
 
@@ -102,7 +111,9 @@ fn prepare_with(
         Some(regenerate) => work::may_generate(&plan, regenerate),
         None => BTreeSet::new(),
     };
-    let build_error = crate::nix::build(&plan.derivations(&relevant, &generators)).err().map(|e| e.to_string());
+    let build_error = crate::nix::build(&plan.derivations(&relevant, &generators))
+        .err()
+        .map(|e| e.to_string());
     plan.run_checks(&relevant);
     if plan.selected().next().is_none()
         && plan.problems.is_empty()
@@ -117,7 +128,12 @@ fn prepare_with(
             flake.command("list")
         );
     }
-    Ok(Context { flake, plan, build_error, _lock: lock })
+    Ok(Context {
+        flake,
+        plan,
+        build_error,
+        _lock: lock,
+    })
 }
 
 /// Prints planning problems as errors.

@@ -29,17 +29,13 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let Some(node) = selected.first() else {
         anyhow::bail!("machine or home {scope} has no usable artifact {artifact}");
     };
-    let identities = || -> anyhow::Result<Identities> {
-        let paths = if args.identities.is_empty() {
-            Identities::default_paths()
-        } else {
-            args.identities.clone()
-        };
-        let identities = Identities::load(&paths).map_err(anyhow::Error::msg)?;
-        if identities.is_empty() {
-            anyhow::bail!("no identity to decrypt with\n  hint: pass --identity with an admin age key or SSH private key");
-        }
-        Ok(identities)
+    let identities = || {
+        Identities::given_or_default(&args.identities).map_err(|e| match e.as_str() {
+            crate::identities::NONE => anyhow::anyhow!(
+                "{e}\n  hint: pass --identity with an admin age key or SSH private key"
+            ),
+            _ => anyhow::anyhow!(e),
+        })
     };
     let files: Vec<_> = node
         .stored_files_of(node.stored_backend)
@@ -62,7 +58,8 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             "{} has several files ({}): name one\n  hint: `{}`",
             node.label(),
             names.join(", "),
-            ctx.flake.command(&format!("show {}/{}", node.label(), names[0]))
+            ctx.flake
+                .command(&format!("show {}/{}", node.label(), names[0]))
         );
     }
     let (declared, path) = &files[0];
@@ -71,10 +68,13 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     }
     // A script backend reads back through its deserialize script.
     if let Some(script) = node.stored_backend.as_script() {
-        let call = crate::backend::script::Call { backend: script, node };
-        let out = call.deserialize().map_err(|e| {
-            anyhow::anyhow!("{}, artifact {}: {e}", node.scope, node.artifact.name)
-        })?;
+        let call = crate::backend::script::Call {
+            backend: script,
+            node,
+        };
+        let out = call
+            .deserialize()
+            .map_err(|e| anyhow::anyhow!("{}, artifact {}: {e}", node.scope, node.artifact.name))?;
         let bytes = zeroize::Zeroizing::new(std::fs::read(out.files().join(&declared.name))?);
         std::io::stdout().write_all(&bytes)?;
         return Ok(ExitCode::SUCCESS);

@@ -71,7 +71,11 @@ fn generated_here(node: &Node) -> bool {
 /// The selected nodes `generate` runs (with `regenerate`, all of them;
 /// else those `needs` says need it), what depends on them (new CA, new
 /// certificate) and what they need that `needs` says is missing.
-fn to_generate(plan: &Plan, regenerate: bool, needs: impl Fn(&Status) -> bool) -> (Vec<usize>, BTreeSet<usize>) {
+fn to_generate(
+    plan: &Plan,
+    regenerate: bool,
+    needs: impl Fn(&Status) -> bool,
+) -> (Vec<usize>, BTreeSet<usize>) {
     let seeds: Vec<usize> = plan
         .selected()
         .filter(|(_, n)| generated_here(n) && (regenerate || needs(&n.status)))
@@ -79,8 +83,16 @@ fn to_generate(plan: &Plan, regenerate: bool, needs: impl Fn(&Status) -> bool) -
         .collect();
     let all = closure(seeds.iter().copied(), |i| {
         let node = &plan.nodes[i];
-        let dependents = node.dependents.iter().copied().filter(|&d| generated_here(&plan.nodes[d]));
-        let missing = node.depends_on.iter().copied().filter(|&d| needs(&plan.nodes[d].status));
+        let dependents = node
+            .dependents
+            .iter()
+            .copied()
+            .filter(|&d| generated_here(&plan.nodes[d]));
+        let missing = node
+            .depends_on
+            .iter()
+            .copied()
+            .filter(|&d| needs(&plan.nodes[d].status));
         dependents.chain(missing).collect()
     });
     (seeds, all)
@@ -89,7 +101,10 @@ fn to_generate(plan: &Plan, regenerate: bool, needs: impl Fn(&Status) -> bool) -
 /// Every node whose generator a `generate` run may start, counting script
 /// backends' artifacts whose check has not run yet: what gets built.
 pub fn may_generate(plan: &Plan, regenerate: bool) -> BTreeSet<usize> {
-    to_generate(plan, regenerate, |s| s.needs_generator() || *s == Status::Unchecked).1
+    to_generate(plan, regenerate, |s| {
+        s.needs_generator() || *s == Status::Unchecked
+    })
+    .1
 }
 
 impl Work {
@@ -125,7 +140,10 @@ impl Work {
                 Status::Untracked { .. } => work.add.push(node.dir.clone()),
                 Status::UpToDate
                     if node.backend.as_script().is_some()
-                        && !matches!(crate::store::Meta::read(&node.dir), crate::store::MetaRead::Found(_)) =>
+                        && !matches!(
+                            crate::store::Meta::read(&node.dir),
+                            crate::store::MetaRead::Found(_)
+                        ) =>
                 {
                     work.record.push(i)
                 }
@@ -150,7 +168,10 @@ impl Work {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.generate.is_empty() && self.restore.is_empty() && self.add.is_empty() && self.record.is_empty()
+        self.generate.is_empty()
+            && self.restore.is_empty()
+            && self.add.is_empty()
+            && self.record.is_empty()
     }
 
     /// Reports damaged artifacts (never replaced silently) and counts the
@@ -161,7 +182,10 @@ impl Work {
             let node = &plan.nodes[i];
             if let Status::Unusable { reason } = &node.status {
                 summary.failed += 1;
-                eprintln!("error: {}, artifact {}: {reason}", node.scope, node.artifact.name);
+                eprintln!(
+                    "error: {}, artifact {}: {reason}",
+                    node.scope, node.artifact.name
+                );
                 continue;
             }
             let Status::Damaged { reason } = &node.status else {
@@ -197,18 +221,7 @@ impl Readback {
         identity_paths: &[PathBuf],
         summary: &mut Summary,
     ) -> Readback {
-        let paths = if identity_paths.is_empty() {
-            Identities::default_paths()
-        } else {
-            identity_paths.to_vec()
-        };
-        let identities = Identities::load(&paths).and_then(|ids| {
-            if ids.is_empty() {
-                Err("no identity to decrypt it with".to_string())
-            } else {
-                Ok(ids)
-            }
-        });
+        let identities = Identities::given_or_default(identity_paths);
         let mut readback = Readback {
             outputs: BTreeMap::new(),
             identities,
@@ -254,8 +267,8 @@ impl Readback {
 
     fn read(&self, node: &Node) -> Result<Output, String> {
         // A script backend reads back through its own deserialize script.
-        let needs_identity =
-            node.stored_backend.as_script().is_none() && node.artifact.files.values().any(|f| f.secret);
+        let needs_identity = node.stored_backend.as_script().is_none()
+            && node.artifact.files.values().any(|f| f.secret);
         match &self.identities {
             Err(why) if needs_identity => Err(why.clone()),
             Ok(ids) => crate::store::artifact::read(node, ids),
@@ -274,9 +287,9 @@ impl Readback {
     ) {
         for &i in &work.restore {
             let node = &plan.nodes[i];
-            let result = self
-                .read(node)
-                .and_then(|out| crate::store::artifact::write(node, &out.files(), &Redactor::new([])));
+            let result = self.read(node).and_then(|out| {
+                crate::store::artifact::write(node, &out.files(), &Redactor::new([]))
+            });
             match result {
                 Ok(()) => {
                     summary.rekeyed += 1;
@@ -308,10 +321,16 @@ pub fn record_all(plan: &Plan, work: &Work, stored: &Mutex<Vec<PathBuf>>, summar
     for &i in &work.record {
         let node = &plan.nodes[i];
         match crate::store::artifact::record(node) {
-            Ok(()) => stored.lock().unwrap_or_else(|e| e.into_inner()).push(node.dir.clone()),
+            Ok(()) => stored
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(node.dir.clone()),
             Err(e) => {
                 summary.failed += 1;
-                eprintln!("error: {}, artifact {}: {e}", node.scope, node.artifact.name);
+                eprintln!(
+                    "error: {}, artifact {}: {e}",
+                    node.scope, node.artifact.name
+                );
             }
         }
     }

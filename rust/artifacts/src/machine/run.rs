@@ -7,13 +7,11 @@
 //! and shown only when it fails.
 
 use super::spec::Spec;
-use crate::generate::Tail;
-use crate::interrupt::ChildGuard;
+use crate::process::Ended;
 use crate::secret_dir::SecretDir;
 use std::collections::BTreeSet;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The generator's files, in a private folder removed when dropped.
 pub struct Output {
@@ -58,10 +56,6 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
         }
     }
 
-    let (reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
-    let writer_too = writer
-        .try_clone()
-        .map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut command = Command::new(&program);
     command
         .env_clear()
@@ -76,23 +70,12 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
         )
         .env("HOME", "/homeless-shelter")
         .env("TMPDIR", &tmp)
-        .current_dir(&out)
-        .stdin(Stdio::null())
-        .stdout(writer_too)
-        .stderr(writer)
-        .process_group(0);
-    let mut child = command
-        .spawn()
+        .current_dir(&out);
+    let Ended { status, log } = crate::process::run(command, None, None)
         .map_err(|e| format!("cannot start the generator {}: {e}", program.display()))?;
-    drop(command); // our ends of the pipe: the log ends with the generator
-    let pid = child.id();
-    let _guard = ChildGuard::register(pid);
-    let log = std::thread::spawn(move || Tail::read(reader));
-    let status = child.wait();
-    // Whatever it left running in its process group goes too.
-    unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
-    let log = log.join().unwrap_or_default();
-    let status = status.map_err(|e| format!("the generator did not finish: {e}"))?;
+    let Some(status) = status else {
+        unreachable!("no timeout was set")
+    };
     if !status.success() {
         let redactor =
             crate::redact::Redactor::new(spec.prompts.iter().map(|(n, v)| (n, v.as_bytes())));

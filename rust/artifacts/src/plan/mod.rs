@@ -100,7 +100,11 @@ pub struct Target {
 
 impl Target {
     fn of(manifest: &Manifest) -> Target {
-        Target { name: manifest.configuration.clone(), kind: manifest.kind, config: manifest.config.clone() }
+        Target {
+            name: manifest.configuration.clone(),
+            kind: manifest.kind,
+            config: manifest.config.clone(),
+        }
     }
 }
 
@@ -160,7 +164,12 @@ struct Candidate {
 }
 
 impl Plan {
-    pub fn build(flake: &Flake, evaluation: &Evaluation, selection: &Selection, registry: &Registry) -> Plan {
+    pub fn build(
+        flake: &Flake,
+        evaluation: &Evaluation,
+        selection: &Selection,
+        registry: &Registry,
+    ) -> Plan {
         let mut problems = Vec::new();
         let mut problem =
             |scopes: &[&str], scope: String, artifact: Option<&str>, message: String| {
@@ -214,7 +223,13 @@ impl Plan {
                 declared.insert(artifact.name.clone(), artifact.shared);
                 let result = check_names(artifact).and_then(|()| {
                     if artifact.shared {
-                        groups.add(&scope, (manifest_index, Target::of(manifest)), artifact, &base, &recipients)
+                        groups.add(
+                            &scope,
+                            (manifest_index, Target::of(manifest)),
+                            artifact,
+                            &base,
+                            &recipients,
+                        )
                     } else {
                         candidates.push(Candidate {
                             scope: scope.clone(),
@@ -298,7 +313,9 @@ impl Plan {
     /// command may need to know about.
     pub fn relevant(&self) -> std::collections::BTreeSet<usize> {
         let selected = self.selected().map(|(i, _)| i).collect::<Vec<_>>();
-        let up = closure(selected.iter().copied(), |i| self.nodes[i].depends_on.clone());
+        let up = closure(selected.iter().copied(), |i| {
+            self.nodes[i].depends_on.clone()
+        });
         let down = closure(selected, |i| self.nodes[i].dependents.clone());
         up.union(&down).copied().collect()
     }
@@ -306,16 +323,27 @@ impl Plan {
     /// Runs the check scripts of script-backed nodes in `among` (in
     /// parallel: each may wait on a vault or an agent).
     pub fn run_checks(&mut self, among: &std::collections::BTreeSet<usize>) {
-        let pending: Vec<usize> =
-            among.iter().copied().filter(|&i| self.nodes[i].status == Status::Unchecked).collect();
+        let pending: Vec<usize> = among
+            .iter()
+            .copied()
+            .filter(|&i| self.nodes[i].status == Status::Unchecked)
+            .collect();
         let verdicts: Vec<(usize, Status)> = std::thread::scope(|s| {
             let handles: Vec<_> = pending
                 .iter()
                 .map(|&i| {
                     let node = &self.nodes[i];
                     s.spawn(move || {
-                        let script = node.backend.as_script().expect("only script nodes are unchecked");
-                        let status = match (backend::script::Call { backend: script, node }).check() {
+                        let script = node
+                            .backend
+                            .as_script()
+                            .expect("only script nodes are unchecked");
+                        let status = match (backend::script::Call {
+                            backend: script,
+                            node,
+                        })
+                        .check()
+                        {
                             Ok(Ok(())) => Status::UpToDate,
                             Ok(Err(reason)) => Status::NotStored { reason },
                             Err(reason) => Status::Unusable { reason },
@@ -324,7 +352,10 @@ impl Plan {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("check threads do not panic")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("check threads do not panic"))
+                .collect()
         });
         for (i, status) in verdicts {
             self.nodes[i].status = status;
@@ -333,18 +364,30 @@ impl Plan {
 
     /// The derivations the run needs built: script backends' programs and,
     /// when given, the generators of `generating`.
-    pub fn derivations(&self, among: &std::collections::BTreeSet<usize>, generating: &std::collections::BTreeSet<usize>) -> Vec<String> {
+    pub fn derivations(
+        &self,
+        among: &std::collections::BTreeSet<usize>,
+        generating: &std::collections::BTreeSet<usize>,
+    ) -> Vec<String> {
         let mut all = std::collections::BTreeSet::new();
         for &i in among {
             let node = &self.nodes[i];
-            for backend in [Some(node.backend), Some(node.stored_backend)].into_iter().flatten() {
+            for backend in [Some(node.backend), Some(node.stored_backend)]
+                .into_iter()
+                .flatten()
+            {
                 if let Some(script) = backend.as_script() {
                     all.extend(script.derivations.iter().cloned());
                 }
             }
         }
         for &i in generating {
-            if let Some(drv) = self.nodes[i].artifact.generator.as_ref().and_then(|g| g.drv_path.clone()) {
+            if let Some(drv) = self.nodes[i]
+                .artifact
+                .generator
+                .as_ref()
+                .and_then(|g| g.drv_path.clone())
+            {
                 all.insert(drv);
             }
         }
@@ -409,8 +452,21 @@ fn without(nodes: Vec<Node>, broken: &BTreeMap<usize, String>) -> Vec<Node> {
 
 impl Node {
     /// A node with its backend checked and its status read from disk.
-    fn new(candidate: Candidate, selected: bool, registry: &Registry, manifests: &[Manifest]) -> Result<Node, String> {
-        let Candidate { scope, artifact, dir, recipients, declared_by, targets, manifest } = candidate;
+    fn new(
+        candidate: Candidate,
+        selected: bool,
+        registry: &Registry,
+        manifests: &[Manifest],
+    ) -> Result<Node, String> {
+        let Candidate {
+            scope,
+            artifact,
+            dir,
+            recipients,
+            declared_by,
+            targets,
+            manifest,
+        } = candidate;
         let manifest = &manifests[manifest];
         let backend = registry.find(&artifact.backend, manifest)?;
         // Only backends that encrypt need the keys.

@@ -47,16 +47,23 @@ pub enum Status {
     /// A script backend's check has yet to run.
     Unchecked,
     /// A script backend's check says it is not stored (its output says why).
-    NotStored { reason: String },
+    NotStored {
+        reason: String,
+    },
     /// A script backend's check script is broken (missing, not executable,
     /// timed out): nothing can be decided until it is fixed.
-    Unusable { reason: String },
+    Unusable {
+        reason: String,
+    },
 }
 
 impl Status {
     /// Whether `generate` (without `--regenerate`) runs the generator.
     pub fn needs_generator(&self) -> bool {
-        matches!(self, Status::Missing { .. } | Status::Stale { .. } | Status::NotStored { .. })
+        matches!(
+            self,
+            Status::Missing { .. } | Status::Stale { .. } | Status::NotStored { .. }
+        )
     }
 
     /// Whether the stored values can be read back (for dependencies, rekeying).
@@ -110,7 +117,11 @@ pub struct Found {
 /// metadata may mention (built-in, declared in Nix, backend.toml). Script
 /// backends' own verdict comes later, from their check script ([`Status::Unchecked`]).
 pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -> Found {
-    let found = |status| Found { status, stored_backend: None, generator_changed: false };
+    let found = |status| Found {
+        status,
+        stored_backend: None,
+        generator_changed: false,
+    };
     let is_script = node.backend.as_script().is_some();
     if node.backend.on_machine() {
         return found(Status::OnMachine);
@@ -123,30 +134,46 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
             .unwrap_or(node.backend),
         _ => node.backend,
     };
-    let generator_changed = |have: &Meta| {
-        matches!((&have.generator, &node.artifact.generator), (Some(was), Some(is)) if *was != is.path)
-    };
+    let generator_changed = |have: &Meta| matches!((&have.generator, &node.artifact.generator), (Some(was), Some(is)) if *was != is.path);
     if is_script || stored_backend.as_script().is_some() {
-        let MetaRead::Found(have) = meta else { return found(Status::Unchecked) };
-        let moved = stored_backend.name() != node.backend.name();
-        let status = if moved && stored_backend.stores_in_flake() && !files_present(node, stored_backend) {
-            Status::Unchecked
-        } else if moved {
-            Status::NeedsRekey {
-                reason: format!("the backend changed from {} to {}; the values move over unchanged", have.backend, node.backend.name()),
-            }
-        } else if have.validation != node.meta().validation {
-            Status::Stale { reason: "its validation value changed".into() }
-        } else {
-            Status::Unchecked
+        let MetaRead::Found(have) = meta else {
+            return found(Status::Unchecked);
         };
-        return Found { status, stored_backend: Some(stored_backend), generator_changed: generator_changed(&have) };
+        let moved = stored_backend.name() != node.backend.name();
+        let status =
+            if moved && stored_backend.stores_in_flake() && !files_present(node, stored_backend) {
+                Status::Unchecked
+            } else if moved {
+                Status::NeedsRekey {
+                    reason: format!(
+                        "the backend changed from {} to {}; the values move over unchanged",
+                        have.backend,
+                        node.backend.name()
+                    ),
+                }
+            } else if have.validation != node.meta().validation {
+                Status::Stale {
+                    reason: "its validation value changed".into(),
+                }
+            } else {
+                Status::Unchecked
+            };
+        return Found {
+            status,
+            stored_backend: Some(stored_backend),
+            generator_changed: generator_changed(&have),
+        };
     }
     let missing: Vec<String> = node
         .artifact
         .files
         .values()
-        .filter(|f| !node.dir.join(backend::stored_name(stored_backend, f)).is_file())
+        .filter(|f| {
+            !node
+                .dir
+                .join(backend::stored_name(stored_backend, f))
+                .is_file()
+        })
         .map(|f| backend::stored_name(node.backend, f))
         .collect();
     if !missing.is_empty() {
@@ -154,9 +181,15 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
     }
     let have = match meta {
         MetaRead::Found(meta) => meta,
-        MetaRead::Missing => return found(Status::Unverified { reason: format!("{META_FILE} is missing") }),
+        MetaRead::Missing => {
+            return found(Status::Unverified {
+                reason: format!("{META_FILE} is missing"),
+            })
+        }
         MetaRead::Corrupt(why) => {
-            return found(Status::Unverified { reason: format!("{META_FILE} is unreadable: {why}") })
+            return found(Status::Unverified {
+                reason: format!("{META_FILE} is unreadable: {why}"),
+            })
         }
     };
     Found {
@@ -167,7 +200,10 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
 }
 
 fn files_present(node: &Node, backend: &dyn Backend) -> bool {
-    node.artifact.files.values().all(|f| node.dir.join(backend::stored_name(backend, f)).is_file())
+    node.artifact
+        .files
+        .values()
+        .all(|f| node.dir.join(backend::stored_name(backend, f)).is_file())
 }
 
 fn compare(node: &Node, have: &Meta, stored_backend: &dyn Backend) -> Status {

@@ -3,9 +3,9 @@
 //! are streamed, so memory stays bounded whatever their size.
 
 use super::Staging;
+use crate::backend::script::Call;
 use crate::generate::Output;
 use crate::identities::Identities;
-use crate::backend::script::Call;
 use crate::plan::Node;
 use crate::redact::Redactor;
 use std::fs::File;
@@ -24,9 +24,18 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor) -> Result<(), Strin
         )
     })?;
     if let Some(script) = node.backend.as_script() {
-        (Call { backend: script, node }).serialize(files, redactor)?;
+        (Call {
+            backend: script,
+            node,
+        })
+        .serialize(files, redactor)?;
     }
-    for file in node.artifact.files.values().filter(|_| node.backend.as_script().is_none()) {
+    for file in node
+        .artifact
+        .files
+        .values()
+        .filter(|_| node.backend.as_script().is_none())
+    {
         let mut input = File::open(files.join(&file.name))
             .map_err(|e| format!("cannot read the generated file {}: {e}", file.name))?;
         let stored_name = crate::backend::stored_name(node.backend, file);
@@ -54,7 +63,11 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor) -> Result<(), Strin
 /// backend that stored them wrote them (another one during a migration).
 pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     if let Some(script) = node.stored_backend.as_script() {
-        return (Call { backend: script, node }).deserialize();
+        return (Call {
+            backend: script,
+            node,
+        })
+        .deserialize();
     }
     let output = Output::empty()?;
     for (file, path) in node.stored_files_of(node.stored_backend) {
@@ -77,6 +90,9 @@ pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
 /// Records in the flake that a script backend holds `node`'s values (its
 /// metadata alone), so a later backend switch knows where they are.
 pub fn record(node: &Node) -> Result<(), String> {
-    let staging = Staging::new(&node.dir).map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))?;
-    staging.commit(node.meta()).map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))
+    let staging = Staging::new(&node.dir)
+        .map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))?;
+    staging
+        .commit(node.meta())
+        .map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))
 }

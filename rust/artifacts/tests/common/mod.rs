@@ -435,8 +435,12 @@ impl Drop for PassStore {
 
 /// The labels of the generators a `generate` run started, sorted.
 pub fn ran(run: &Run) -> Vec<String> {
-    let mut ran: Vec<String> =
-        run.stderr().lines().filter_map(|l| l.strip_suffix(": generating")).map(str::to_string).collect();
+    let mut ran: Vec<String> = run
+        .stderr()
+        .lines()
+        .filter_map(|l| l.strip_suffix(": generating"))
+        .map(str::to_string)
+        .collect();
     ran.sort();
     ran
 }

@@ -49,21 +49,36 @@ fn read(
         format!("cannot read the backend configuration {}: {e}\n  hint: check {ENV} and the include lists", path.display())
     })?;
     if let Some(at) = stack.iter().position(|p| *p == canonical) {
-        let cycle: Vec<String> =
-            stack[at..].iter().chain(std::iter::once(&canonical)).map(|p| p.display().to_string()).collect();
-        return Err(format!("backend.toml files include each other in a cycle: {}", cycle.join(" → ")));
+        let cycle: Vec<String> = stack[at..]
+            .iter()
+            .chain(std::iter::once(&canonical))
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(format!(
+            "backend.toml files include each other in a cycle: {}",
+            cycle.join(" → ")
+        ));
     }
-    let text = std::fs::read_to_string(&canonical).map_err(|e| format!("cannot read {}: {e}", canonical.display()))?;
-    let table: toml::Table =
-        text.parse().map_err(|e| format!("{} is not valid TOML: {e}", canonical.display()))?;
-    let dir = canonical.parent().expect("a file has a folder").to_path_buf();
+    let text = std::fs::read_to_string(&canonical)
+        .map_err(|e| format!("cannot read {}: {e}", canonical.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{} is not valid TOML: {e}", canonical.display()))?;
+    let dir = canonical
+        .parent()
+        .expect("a file has a folder")
+        .to_path_buf();
     stack.push(canonical.clone());
     let here = |what: String| format!("{}: {what}", canonical.display());
     for (key, value) in &table {
         if key == "include" {
-            let list = value.as_array().ok_or_else(|| here("`include` must be a list of paths".into()))?;
+            let list = value
+                .as_array()
+                .ok_or_else(|| here("`include` must be a list of paths".into()))?;
             for item in list {
-                let relative = item.as_str().ok_or_else(|| here("`include` entries must be strings".into()))?;
+                let relative = item
+                    .as_str()
+                    .ok_or_else(|| here("`include` entries must be strings".into()))?;
                 read(&dir.join(relative), stack, backends, origins)?;
             }
             continue;
@@ -76,14 +91,22 @@ fn read(
                 canonical.display()
             ));
         }
-        backends.insert(key.clone(), leak(ScriptBackend { origin: format!("backend.toml {}", canonical.display()), ..backend }));
+        backends.insert(
+            key.clone(),
+            leak(ScriptBackend {
+                origin: format!("backend.toml {}", canonical.display()),
+                ..backend
+            }),
+        );
     }
     stack.pop();
     Ok(())
 }
 
 fn parse_backend(name: &str, value: &toml::Value, dir: &Path) -> Result<ScriptBackend, String> {
-    let table = value.as_table().ok_or_else(|| format!("[{name}] must be a table"))?;
+    let table = value
+        .as_table()
+        .ok_or_else(|| format!("[{name}] must be a table"))?;
     let mut backend = ScriptBackend {
         name: leak_name(name),
         origin: String::new(),
@@ -117,8 +140,15 @@ fn parse_backend(name: &str, value: &toml::Value, dir: &Path) -> Result<ScriptBa
     Ok(backend)
 }
 
-fn parse_scripts(name: &str, table_name: &str, value: &toml::Value, dir: &Path) -> Result<Scripts, String> {
-    let table = value.as_table().ok_or_else(|| format!("[{name}.{table_name}] must be a table"))?;
+fn parse_scripts(
+    name: &str,
+    table_name: &str,
+    value: &toml::Value,
+    dir: &Path,
+) -> Result<Scripts, String> {
+    let table = value
+        .as_table()
+        .ok_or_else(|| format!("[{name}.{table_name}] must be a table"))?;
     let path = |key: &str| -> Result<Option<PathBuf>, String> {
         match table.get(key) {
             None => Ok(None),
@@ -136,9 +166,15 @@ fn parse_scripts(name: &str, table_name: &str, value: &toml::Value, dir: &Path) 
         }
     }
     let required = |key: &str| {
-        path(key)?.ok_or_else(|| format!("[{name}.{table_name}] needs `{key}`, the path of its {key} script"))
+        path(key)?.ok_or_else(|| {
+            format!("[{name}.{table_name}] needs `{key}`, the path of its {key} script")
+        })
     };
-    Ok(Scripts { check: required("check")?, serialize: required("serialize")?, deserialize: path("deserialize")? })
+    Ok(Scripts {
+        check: required("check")?,
+        serialize: required("serialize")?,
+        deserialize: path("deserialize")?,
+    })
 }
 
 #[cfg(test)]
@@ -160,7 +196,11 @@ mod tests {
             "backend.toml",
             "include = [\"more/backend.toml\"]\n[pass]\ntimeout = 5\n[pass.nixos]\ncheck = \"./c\"\nserialize = \"s\"\n",
         );
-        write(dir.path(), "more/backend.toml", "[vault.shared]\ncheck = \"c\"\nserialize = \"s\"\ndeserialize = \"d\"\n");
+        write(
+            dir.path(),
+            "more/backend.toml",
+            "[vault.shared]\ncheck = \"c\"\nserialize = \"s\"\ndeserialize = \"d\"\n",
+        );
         let backends = load(&root).unwrap();
         let base = std::fs::canonicalize(dir.path()).unwrap();
         let pass = backends["pass"];
@@ -168,8 +208,14 @@ mod tests {
         assert_eq!(pass.timeout, Duration::from_secs(5));
         assert!(pass.home.is_none());
         let vault = backends["vault"];
-        assert_eq!(vault.shared.as_ref().unwrap().deserialize, Some(base.join("more/d")));
-        assert!(vault.scripts(super::super::Context::Nixos).unwrap_err().contains("add a [vault.nixos] table"));
+        assert_eq!(
+            vault.shared.as_ref().unwrap().deserialize,
+            Some(base.join("more/d"))
+        );
+        assert!(vault
+            .scripts(super::super::Context::Nixos)
+            .unwrap_err()
+            .contains("add a [vault.nixos] table"));
     }
 
     #[test]
@@ -178,7 +224,10 @@ mod tests {
         let a = write(dir.path(), "a.toml", "include = [\"b.toml\"]\n");
         write(dir.path(), "b.toml", "include = [\"a.toml\"]\n");
         let err = load(&a).unwrap_err();
-        assert!(err.contains("cycle") && err.contains("a.toml → ") && err.contains("b.toml"), "{err}");
+        assert!(
+            err.contains("cycle") && err.contains("a.toml → ") && err.contains("b.toml"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -186,8 +235,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (text, expected) in [
             ("[x.nixos]\nserialize = \"s\"\n", "needs `check`"),
-            ("[x.nixos]\ncheck = \"c\"\nserialize = \"s\"\nfoo = 1\n", "unknown key `foo`"),
-            ("[x]\ntimeout = 0\n[x.home]\ncheck = \"c\"\nserialize = \"s\"\n", "positive number"),
+            (
+                "[x.nixos]\ncheck = \"c\"\nserialize = \"s\"\nfoo = 1\n",
+                "unknown key `foo`",
+            ),
+            (
+                "[x]\ntimeout = 0\n[x.home]\ncheck = \"c\"\nserialize = \"s\"\n",
+                "positive number",
+            ),
             ("[x]\n", "declares no scripts"),
             ("not toml", "not valid TOML"),
         ] {

@@ -4,16 +4,15 @@
 //! errors naming backend, script, machine and artifact.
 
 use super::{Context, ScriptBackend};
-use crate::generate::{self, Output, Tail};
-use crate::interrupt::ChildGuard;
+use crate::generate::{self, Output};
 use crate::plan::Node;
+use crate::process::Tail;
 use crate::redact::Redactor;
 use crate::secret_dir::SecretDir;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The scripts of `backend` for `node`.
 pub struct Call<'a> {
@@ -58,7 +57,11 @@ impl Call<'_> {
             return Ok(Ok(()));
         }
         let said = ended.log.show(&Redactor::new([]));
-        Ok(Err(if said.is_empty() { "its check script says it is not stored".into() } else { format!("its check script says{said}") }))
+        Ok(Err(if said.is_empty() {
+            "its check script says it is not stored".into()
+        } else {
+            format!("its check script says{said}")
+        }))
     }
 
     /// Stores the plaintext files in `out` (which the script must not change).
@@ -70,10 +73,20 @@ impl Call<'_> {
         read_only(out, false).map_err(|e| format!("cannot unprotect the generated files: {e}"))?;
         let ended = ended?;
         if !ended.success {
-            return Err(self.failed(Which::Serialize, &scripts.serialize, &ended, redactor, "nothing was recorded as stored"));
+            return Err(self.failed(
+                Which::Serialize,
+                &scripts.serialize,
+                &ended,
+                redactor,
+                "nothing was recorded as stored",
+            ));
         }
         if digests(out).ok() != Some(before) {
-            return Err(self.blame(Which::Serialize, &scripts.serialize, "changed the files in $out, which are read-only to it"));
+            return Err(self.blame(
+                Which::Serialize,
+                &scripts.serialize,
+                "changed the files in $out, which are read-only to it",
+            ));
         }
         Ok(())
     }
@@ -88,9 +101,20 @@ impl Call<'_> {
             )
         })?;
         let output = Output::empty()?;
-        let ended = self.run(Which::Deserialize, script, Some(&output.files()), &Redactor::new([]))?;
+        let ended = self.run(
+            Which::Deserialize,
+            script,
+            Some(&output.files()),
+            &Redactor::new([]),
+        )?;
         if !ended.success {
-            return Err(self.failed(Which::Deserialize, script, &ended, &Redactor::new([]), "its stored values could not be read"));
+            return Err(self.failed(
+                Which::Deserialize,
+                script,
+                &ended,
+                &Redactor::new([]),
+                "its stored values could not be read",
+            ));
         }
         let mut written: Vec<String> = std::fs::read_dir(output.files())
             .map_err(|e| format!("cannot read what deserialize wrote: {e}"))?
@@ -102,19 +126,28 @@ impl Call<'_> {
             return Err(self.blame(
                 Which::Deserialize,
                 script,
-                &format!("wrote [{}] but the declared files are [{}]", written.join(", "), declared.join(", ")),
+                &format!(
+                    "wrote [{}] but the declared files are [{}]",
+                    written.join(", "),
+                    declared.join(", ")
+                ),
             ));
         }
         Ok(output)
     }
 
-    fn run(&self, which: Which, script: &Path, out: Option<&Path>, redactor: &Redactor) -> Result<Ended, String> {
+    fn run(
+        &self,
+        which: Which,
+        script: &Path,
+        out: Option<&Path>,
+        redactor: &Redactor,
+    ) -> Result<Ended, String> {
         let blame = |why: &str| self.blame(which, script, why);
         // A package from Nix: its one program in bin/, as for generators.
         let program = match std::fs::metadata(script) {
-            Ok(m) if m.is_dir() && script.join("bin").is_dir() => {
-                generate::resolve_program(script).map_err(|e| blame(&format!("cannot be run: {e}")))?
-            }
+            Ok(m) if m.is_dir() && script.join("bin").is_dir() => generate::resolve_program(script)
+                .map_err(|e| blame(&format!("cannot be run: {e}")))?,
             _ => script.to_path_buf(),
         };
         let script = program.as_path();
@@ -126,20 +159,17 @@ impl Call<'_> {
             }
             Ok(_) => {}
         }
-        let work = SecretDir::new().map_err(|e| format!("cannot create a private directory: {e}"))?;
-        let (targets, inputs) = self.describe(work.path()).map_err(|e| format!("cannot prepare the script's inputs: {e}"))?;
-        let (reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
-        let writer_too = writer.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
+        let work =
+            SecretDir::new().map_err(|e| format!("cannot create a private directory: {e}"))?;
+        let (targets, inputs) = self
+            .describe(work.path())
+            .map_err(|e| format!("cannot prepare the script's inputs: {e}"))?;
         let mut cmd = Command::new(script);
         cmd.current_dir(work.path())
             .env("artifact", &self.node.artifact.name)
             .env("artifact_context", self.context().name())
             .env("targets", &targets)
-            .env("inputs", &inputs)
-            .stdin(Stdio::null())
-            .stdout(writer_too)
-            .stderr(writer)
-            .process_group(0);
+            .env("inputs", &inputs);
         match self.context() {
             Context::Nixos => {
                 cmd.env("machine", self.target_names()[0]);
@@ -152,7 +182,7 @@ impl Call<'_> {
         if let Some(out) = out {
             cmd.env("out", out);
         }
-        let mut child = cmd.spawn().map_err(|e| {
+        let ended = crate::process::run(cmd, Some(self.backend.timeout), None).map_err(|e| {
             let why = if e.raw_os_error() == Some(libc::ENOEXEC) {
                 "cannot be started: it has no `#!` line naming its interpreter".to_string()
             } else {
@@ -160,17 +190,11 @@ impl Call<'_> {
             };
             blame(&why)
         })?;
-        drop(cmd);
-        let pid = child.id();
-        let _guard = ChildGuard::register(pid);
-        let log = std::thread::spawn(move || Tail::read(reader));
-        let status = generate::wait(&mut child, Some(self.backend.timeout));
-        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
-        let log = log.join().unwrap_or_default();
-        match status.map_err(|e| blame(&format!("did not finish: {e}")))? {
+        let log = ended.log;
+        match ended.status {
             None => Err(blame(&format!(
                 "did not finish within {} and was stopped{}\n  hint: raise the backend's timeout if it needs longer",
-                generate::human(self.backend.timeout),
+                crate::process::human(self.backend.timeout),
                 log.show(redactor)
             ))),
             Some(status) => Ok(Ended { success: status.success(), log }),
@@ -196,14 +220,20 @@ impl Call<'_> {
             })
             .collect();
         let targets_file = dir.join("targets.json");
-        std::fs::write(&targets_file, json!({ "context": self.context().name(), "targets": targets }).to_string())?;
+        std::fs::write(
+            &targets_file,
+            json!({ "context": self.context().name(), "targets": targets }).to_string(),
+        )?;
         let inputs = dir.join("inputs");
         std::fs::create_dir(&inputs)?;
         for file in self.node.artifact.files.values() {
             let description = json!({
                 "path": file.path, "owner": file.owner, "group": file.group, "mode": file.mode, "secret": file.secret,
             });
-            std::fs::write(inputs.join(format!("{}.json", file.name)), description.to_string())?;
+            std::fs::write(
+                inputs.join(format!("{}.json", file.name)),
+                description.to_string(),
+            )?;
         }
         Ok((targets_file, inputs))
     }
@@ -218,8 +248,19 @@ impl Call<'_> {
         )
     }
 
-    fn failed(&self, which: Which, script: &Path, ended: &Ended, redactor: &Redactor, consequence: &str) -> String {
-        self.blame(which, script, &format!("failed ({consequence}){}", ended.log.show(redactor)))
+    fn failed(
+        &self,
+        which: Which,
+        script: &Path,
+        ended: &Ended,
+        redactor: &Redactor,
+        consequence: &str,
+    ) -> String {
+        self.blame(
+            which,
+            script,
+            &format!("failed ({consequence}){}", ended.log.show(redactor)),
+        )
     }
 }
 
@@ -228,7 +269,10 @@ fn digests(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
     let mut all = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        all.push((entry.file_name().to_string_lossy().into_owned(), crate::store::meta::digest_file(&entry.path())?));
+        all.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            crate::store::meta::digest_file(&entry.path())?,
+        ));
     }
     all.sort();
     Ok(all)
