@@ -471,3 +471,68 @@ fn dummy_artifacts_may_depend_on_others_but_nothing_stored_on_a_dummy_one() {
     );
     assert!(ran(&run).is_empty(), "{}", run.stderr());
 }
+
+#[test]
+fn a_dependent_made_from_an_older_dependency_is_stale_whatever_left_it_so() {
+    let f = Fixture::new(CHAIN);
+    f.run(&["generate"]).ok();
+    verify_chain(&f);
+    common::git(&f.root(), &["commit", "-qm", "first"]);
+
+    // A hand edit (or an interrupt after `ca` was stored): the old server.
+    f.run(&["generate", "--regenerate", "--artifact", "ca", "--yes"])
+        .ok();
+    common::git(
+        &f.root(),
+        &["checkout", "HEAD", "--", "artifacts/machines/alpha/server"],
+    );
+    let expect_stale = |f: &Fixture| {
+        let check = f.run(&["check"]);
+        assert_eq!(check.code(), 1, "{}", check.all());
+        assert!(
+            check
+                .stdout()
+                .contains("alpha/server: stale: made from an older `ca`"),
+            "{}",
+            check.stdout()
+        );
+        assert!(f
+            .run(&["list"])
+            .stdout()
+            .contains("stale: made from an older `ca`"));
+    };
+    expect_stale(&f);
+    let admin = identity("admin");
+    let run = f.run(&["generate", "--identity", &admin]).ok();
+    assert_eq!(ran(&run), ["alpha/server"], "{}", run.all());
+    verify_chain(&f);
+    f.run(&["check"]).ok();
+
+    // The dependent's generator fails after the CA was stored.
+    common::git(&f.root(), &["add", "-A"]);
+    common::git(&f.root(), &["commit", "-qm", "second"]);
+    let good = std::fs::read_to_string(f.root().join("flake.nix")).unwrap();
+    f.write_flake(&CHAIN.replace(
+        "openssl req -newkey ed25519",
+        "exit 3; openssl req -newkey ed25519",
+    ));
+    let failed = f.run(&["generate", "--regenerate", "--artifact", "ca", "--yes"]);
+    assert_eq!(failed.code(), 1, "{}", failed.all());
+    std::fs::write(f.root().join("flake.nix"), good).unwrap();
+    common::git(&f.root(), &["add", "flake.nix"]);
+    expect_stale(&f);
+    f.run(&["generate", "--identity", &admin]).ok();
+    verify_chain(&f);
+    f.run(&["check"]).ok();
+    // Re-encrypting keeps the generation: no dependent turns stale.
+    let meta = |a: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &std::fs::read(f.stored(&format!("machines/alpha/{a}/.meta.json"))).unwrap(),
+        )
+        .unwrap()
+    };
+    let ca = meta("ca");
+    assert_eq!(ca["version"], 3);
+    assert_eq!(ca["generation"].as_str().unwrap().len(), 32);
+    assert_eq!(meta("server")["dependencies"]["alpha/ca"], ca["generation"]);
+}

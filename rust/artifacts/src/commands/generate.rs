@@ -188,6 +188,8 @@ struct Schedule {
     waiting: BTreeMap<usize, usize>,
     running: usize,
     outputs: BTreeMap<usize, Arc<Output>>,
+    /// The generation ids of the values stored in this run.
+    generations: BTreeMap<usize, String>,
     results: BTreeMap<usize, Result<(), String>>,
 }
 
@@ -219,13 +221,16 @@ impl Run<'_> {
 
     fn worker(&self, todo: &BTreeSet<usize>, (lock, changed): &(Mutex<Schedule>, Condvar)) {
         loop {
-            let (i, inputs) = {
+            let (i, inputs, made_from) = {
                 let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
                 loop {
                     if let Some(i) = s.ready.pop_front() {
                         s.running += 1;
                         let inputs = self.inputs(i, &s.outputs);
-                        break (i, inputs);
+                        let made_from = crate::plan::made_from(&self.plan.nodes, i, |d| {
+                            s.generations.get(&d).cloned()
+                        });
+                        break (i, inputs, made_from);
                     }
                     if s.running == 0 {
                         return; // nothing runs, nothing is ready: all done
@@ -238,7 +243,7 @@ impl Run<'_> {
                 Err("not generated: interrupted".to_string())
             } else {
                 self.progress.started(node);
-                self.one(i, node, &inputs)
+                self.one(i, node, &inputs, made_from)
             };
             let (result, output) = match result {
                 Ok(output) => (Ok(()), Some(output)),
@@ -248,8 +253,9 @@ impl Run<'_> {
             let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
             s.running -= 1;
             let ok = result.is_ok();
-            if let Some(output) = output {
+            if let Some((output, generation)) = output {
                 s.outputs.insert(i, Arc::new(output));
+                s.generations.insert(i, generation);
             }
             s.results.insert(i, result);
             for &d in node.dependents.iter().filter(|d| todo.contains(d)) {
@@ -285,7 +291,8 @@ impl Run<'_> {
         index: usize,
         node: &Node,
         inputs: &[(String, Arc<Output>)],
-    ) -> Result<Output, String> {
+        made_from: BTreeMap<String, String>,
+    ) -> Result<(Output, String), String> {
         if let Some(missing) = node.depends_on.iter().find(|d| {
             !inputs
                 .iter()
@@ -314,12 +321,14 @@ impl Run<'_> {
             show,
         )?;
         let redactor = crate::redact::Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
-        crate::store::artifact::write(node, &output.files(), &redactor)?;
+        let origin = crate::store::meta::Origin::new(made_from);
+        let generation = origin.generation.clone().expect("new origins have one");
+        crate::store::artifact::write(node, &output.files(), &redactor, origin)?;
         self.stored
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(node.dir.clone());
-        Ok(output)
+        Ok((output, generation))
     }
 }
 

@@ -288,7 +288,13 @@ impl Readback {
         for &i in &work.restore {
             let node = &plan.nodes[i];
             let result = self.read(node).and_then(|out| {
-                crate::store::artifact::write(node, &out.files(), &Redactor::new([]))
+                // The values are unchanged, so is their origin.
+                crate::store::artifact::write(
+                    node,
+                    &out.files(),
+                    &Redactor::new([]),
+                    node.origin.clone(),
+                )
             });
             match result {
                 Ok(()) => {
@@ -320,7 +326,10 @@ impl Readback {
 pub fn record_all(plan: &Plan, work: &Work, stored: &Mutex<Vec<PathBuf>>, summary: &mut Summary) {
     for &i in &work.record {
         let node = &plan.nodes[i];
-        match crate::store::artifact::record(node) {
+        // Values adopted from elsewhere: a generation of their own.
+        let origin =
+            crate::store::meta::Origin::new(crate::plan::made_from(&plan.nodes, i, |_| None));
+        match crate::store::artifact::record(node, origin) {
             Ok(()) => stored
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

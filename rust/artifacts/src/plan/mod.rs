@@ -6,10 +6,12 @@
 //! the selection only marks what a command acts on and reports.
 
 mod graph;
+mod origins;
 mod shared;
 mod status;
 
 pub use graph::closure;
+pub use origins::made_from;
 pub use status::Status;
 
 use crate::backend::{self, Backend, Registry};
@@ -38,6 +40,9 @@ pub struct Node {
     /// The generator changed since the files were made: reported, acted on
     /// only with `--regenerate` (reformatting a script never rotates a CA).
     pub generator_changed: bool,
+    /// The stored values' generation and the dependency generations they
+    /// were made from (empty when nothing is stored).
+    pub origin: crate::store::meta::Origin,
     /// Nodes whose files this one reads (`$in`), and those reading its.
     pub depends_on: Vec<usize>,
     pub dependents: Vec<usize>,
@@ -84,6 +89,9 @@ impl Node {
                     .expect("hashing memory cannot fail")
             }),
             files: BTreeMap::new(),
+            generation: None,
+            made_at: None,
+            dependencies: BTreeMap::new(),
         }
     }
 }
@@ -299,7 +307,8 @@ impl Plan {
                 message.clone(),
             );
         }
-        let nodes = without(nodes, &broken);
+        let mut nodes = without(nodes, &broken);
+        origins::mark_stale_dependents(&mut nodes);
         problems.retain(|p| p.selected);
         Plan { nodes, problems }
     }
@@ -360,6 +369,7 @@ impl Plan {
         for (i, status) in verdicts {
             self.nodes[i].status = status;
         }
+        origins::mark_stale_dependents(&mut self.nodes);
     }
 
     /// The derivations the run needs built: script backends' programs and,
@@ -499,6 +509,7 @@ impl Node {
             status: Status::UpToDate,
             stored_backend: backend,
             generator_changed: false,
+            origin: Default::default(),
             depends_on: Vec::new(),
             dependents: Vec::new(),
             selected,
@@ -509,6 +520,7 @@ impl Node {
         node.status = found.status;
         node.stored_backend = found.stored_backend.unwrap_or(backend);
         node.generator_changed = found.generator_changed;
+        node.origin = found.origin;
         Ok(node)
     }
 }

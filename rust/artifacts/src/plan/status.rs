@@ -4,6 +4,7 @@
 
 use super::Node;
 use crate::backend::{self, Backend};
+use crate::store::meta::Origin;
 use crate::store::{Meta, MetaRead, META_FILE};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -111,6 +112,8 @@ pub struct Found {
     pub stored_backend: Option<&'static dyn Backend>,
     /// The generator differs from the one that made the files.
     pub generator_changed: bool,
+    /// The stored values' generation and what they were made from.
+    pub origin: Origin,
 }
 
 /// What the files on disk say about `node`; `resolve` names the backends
@@ -121,6 +124,7 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
         status,
         stored_backend: None,
         generator_changed: false,
+        origin: Origin::default(),
     };
     let is_script = node.backend.as_script().is_some();
     if node.backend.on_machine() {
@@ -162,6 +166,7 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
             status,
             stored_backend: Some(stored_backend),
             generator_changed: generator_changed(&have),
+            origin: have.origin(),
         };
     }
     let missing: Vec<String> = node
@@ -196,6 +201,7 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
         status: compare(node, &have, stored_backend),
         stored_backend: Some(stored_backend),
         generator_changed: generator_changed(&have),
+        origin: have.origin(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! secret files go through the node's backend, public ones are copied; both
 //! are streamed, so memory stays bounded whatever their size.
 
+use super::meta::Origin;
 use super::Staging;
 use crate::backend::script::Call;
 use crate::generate::Output;
@@ -15,8 +16,9 @@ use std::path::Path;
 /// artifact with them in one atomic step. A script backend's `serialize`
 /// stores them instead (its output shown through `redactor` on failure);
 /// the flake then keeps only the artifact's metadata, so a later backend
-/// switch knows where the values are.
-pub fn write(node: &Node, files: &Path, redactor: &Redactor) -> Result<(), String> {
+/// switch knows where the values are. `origin` is recorded with them: new
+/// for generated values, the stored one for re-encrypted values.
+pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> Result<(), String> {
     let mut staging = Staging::new(&node.dir).map_err(|e| {
         format!(
             "cannot write into {}: {e}\n  hint: check permissions of the flake's artifacts folder",
@@ -55,7 +57,7 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor) -> Result<(), Strin
         return Err("interrupted before it was stored".into());
     }
     staging
-        .commit(node.meta())
+        .commit(node.meta().with_origin(origin))
         .map_err(|e| format!("cannot store into {}: {e}\n  hint: check permissions and free space of the flake's artifacts folder", node.dir.display()))
 }
 
@@ -89,10 +91,10 @@ pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
 
 /// Records in the flake that a script backend holds `node`'s values (its
 /// metadata alone), so a later backend switch knows where they are.
-pub fn record(node: &Node) -> Result<(), String> {
+pub fn record(node: &Node, origin: Origin) -> Result<(), String> {
     let staging = Staging::new(&node.dir)
         .map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))?;
     staging
-        .commit(node.meta())
+        .commit(node.meta().with_origin(origin))
         .map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))
 }

@@ -12,8 +12,13 @@ use std::path::Path;
 pub const META_FILE: &str = ".meta.json";
 
 /// Version 1 had no digests; such metadata is treated as unreadable, which
-/// is safe: it is rebuilt from the files when they decrypt.
-pub const META_VERSION: u64 = 2;
+/// is safe: it is rebuilt from the files when they decrypt. Version 2 had
+/// no generation ids and no dependency records; it reads fine, its
+/// generation counts as unknown (see [`Meta::generation`]), and the next
+/// write makes it version 3.
+pub const META_VERSION: u64 = 3;
+/// The oldest version read as it is.
+const OLDEST_READABLE: u64 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
@@ -30,6 +35,87 @@ pub struct Meta {
     pub validation: Option<String>,
     /// Stored file name (e.g. `key.age`) → `sha256:<hex>` of its bytes.
     pub files: BTreeMap<String, String>,
+    /// A random id of the values, made when they are generated (or
+    /// adopted) and kept unchanged by a rekey or a backend switch. Random
+    /// rather than a digest of the plaintext: a digest of a low-entropy
+    /// secret in the repository would let anyone guess it offline.
+    /// `None` (version 2 metadata): unknown, so dependents are not stale
+    /// until this artifact is generated again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
+    /// When the values were made (unix seconds), for rotation policies.
+    #[serde(default, rename = "madeAt", skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<u64>,
+    /// `<scope>/<artifact>` of each dependency → the generation of the
+    /// values these were made from: a dependency whose generation differs
+    /// now makes this artifact stale.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependencies: BTreeMap<String, String>,
+}
+
+/// Where stored values come from: their generation and what they were made
+/// from. Kept as it is when the values are only re-encrypted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub generation: Option<String>,
+    pub made_at: Option<u64>,
+    pub dependencies: BTreeMap<String, String>,
+}
+
+impl Origin {
+    /// Values made now from dependencies of the given generations.
+    pub fn new(dependencies: BTreeMap<String, String>) -> Origin {
+        let (generation, made_at) = new_generation();
+        Origin {
+            generation: Some(generation),
+            made_at: Some(made_at),
+            dependencies,
+        }
+    }
+}
+
+impl Meta {
+    /// The origin recorded in this metadata.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            generation: self.generation.clone(),
+            made_at: self.made_at,
+            dependencies: self.dependencies.clone(),
+        }
+    }
+
+    /// This metadata recording `origin`.
+    pub fn with_origin(mut self, origin: Origin) -> Meta {
+        self.generation = origin.generation;
+        self.made_at = origin.made_at;
+        self.dependencies = origin.dependencies;
+        self
+    }
+}
+
+/// A new random generation id (128 bits, hex) and the current time.
+fn new_generation() -> (String, u64) {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        // SAFETY: writes at most the remaining length into `bytes`.
+        let n = unsafe {
+            libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
+        };
+        if n > 0 {
+            filled += n as usize;
+        } else if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            panic!(
+                "the kernel's random source failed: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    let id = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    (id, now)
 }
 
 /// What reading an artifact's metadata found.
@@ -49,7 +135,9 @@ impl Meta {
             Err(e) => return MetaRead::Corrupt(e.to_string()),
         };
         match serde_json::from_slice::<Meta>(&bytes) {
-            Ok(meta) if meta.version == META_VERSION => MetaRead::Found(meta),
+            Ok(meta) if (OLDEST_READABLE..=META_VERSION).contains(&meta.version) => {
+                MetaRead::Found(meta)
+            }
             Ok(meta) => MetaRead::Corrupt(format!(
                 "it has version {}, expected {META_VERSION}",
                 meta.version

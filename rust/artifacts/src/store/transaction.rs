@@ -250,6 +250,9 @@ mod tests {
             generator: None,
             validation: None,
             files: BTreeMap::new(),
+            generation: None,
+            made_at: None,
+            dependencies: BTreeMap::new(),
         }
     }
 
