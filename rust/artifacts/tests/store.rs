@@ -352,6 +352,42 @@ fn stored_files_git_does_not_track_are_reported_and_added() {
     f.run(&["check"]).ok();
 }
 
+/// What a hard stop between storing and `git add` leaves: new files in the
+/// work tree, the old ones in the index, so a commit would record the old.
+#[test]
+fn stored_files_changed_but_not_staged_are_reported_and_staged() {
+    let f = Fixture::new(PAIRS);
+    f.run(&["generate"]).ok();
+    common::git(&f.root(), &["commit", "-qm", "first"]);
+    f.run(&["generate", "--regenerate", "--artifact", "one"])
+        .ok();
+    common::git(&f.root(), &["reset", "-q", "--", "artifacts"]);
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+    for wanted in [
+        "alpha/one: not tracked by git, or changed and not staged",
+        "a.age",
+        ".meta.json",
+        "git add",
+    ] {
+        assert!(
+            check.stdout().contains(wanted),
+            "{wanted}: {}",
+            check.stdout()
+        );
+    }
+    assert!(!check.stdout().contains("alpha/two"), "{}", check.stdout());
+    let before = f.snapshot();
+    f.run(&["generate"]).ok();
+    assert_eq!(f.snapshot(), before, "staging regenerates nothing");
+    let staged = f.git_staged();
+    assert!(
+        staged.contains("artifacts/machines/alpha/one/a.age"),
+        "{staged}"
+    );
+    f.run(&["check"]).ok();
+}
+
 #[test]
 fn a_failing_git_add_leaves_the_other_artifacts_tracked() {
     let f = Fixture::new(PAIRS);

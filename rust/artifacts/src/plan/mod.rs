@@ -405,7 +405,8 @@ impl Plan {
     }
 
     /// Marks up-to-date nodes whose stored files git does not track (Nix
-    /// cannot see them), with one `git ls-files`.
+    /// cannot see them) or holds another version of in its index (a commit
+    /// would record the old files), with one `git status`.
     pub fn mark_untracked(&mut self, flake: &Flake) -> Result<(), String> {
         let Some(git) = &flake.git else { return Ok(()) };
         let current: Vec<&mut Node> = self
@@ -414,13 +415,13 @@ impl Plan {
             .filter(|n| n.status == Status::UpToDate)
             .collect();
         let dirs: Vec<PathBuf> = current.iter().map(|n| n.dir.clone()).collect();
-        let tracked = crate::store::git::tracked(&git.top, &dirs)?;
+        let unstaged = crate::store::git::unstaged(&git.top, &dirs)?;
         for node in current {
             let mut files: Vec<PathBuf> = node.stored_files().map(|(_, p)| p).collect();
             files.push(node.dir.join(META_FILE));
             let untracked: Vec<String> = files
                 .iter()
-                .filter(|p| !tracked.contains(*p))
+                .filter(|p| p.ancestors().any(|a| unstaged.contains(a)))
                 .map(|p| {
                     p.file_name()
                         .unwrap_or_default()

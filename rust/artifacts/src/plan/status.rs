@@ -38,8 +38,9 @@ pub enum Status {
     Unverified {
         reason: String,
     },
-    /// Stored and current, but git does not track these files, so Nix
-    /// cannot see them: `generate` adds them.
+    /// Stored and current, but git does not track these files (Nix cannot
+    /// see them) or they changed since they were staged (a commit records
+    /// the old ones): `generate` adds them.
     Untracked {
         untracked: Vec<String>,
     },
@@ -93,7 +94,7 @@ impl fmt::Display for Status {
             Status::Untracked { untracked } => {
                 write!(
                     f,
-                    "not tracked by git, so Nix cannot see it: {}",
+                    "not tracked by git, or changed and not staged, so Nix or the next commit sees other files: {} (`artifacts generate` stages them, or `git add` them)",
                     untracked.join(", ")
                 )
             }

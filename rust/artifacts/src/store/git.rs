@@ -6,27 +6,45 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The files git tracks under `dirs` (absolute paths), in the work tree `top`.
-pub fn tracked(top: &Path, dirs: &[PathBuf]) -> Result<BTreeSet<PathBuf>, String> {
+/// The files under `dirs` (absolute paths) whose content in the work tree
+/// `top` is not what the index holds: untracked, or changed and not staged
+/// (what a hard stop between storing and `git add` leaves). One
+/// `git status` for all of them. An ignored folder is listed whole (a path
+/// ending in `/`): what lies in it counts too.
+pub fn unstaged(top: &Path, dirs: &[PathBuf]) -> Result<BTreeSet<PathBuf>, String> {
     if dirs.is_empty() {
         return Ok(BTreeSet::new());
     }
     let output = git(top)
-        .args(["ls-files", "-z", "--full-name", "--"])
+        .args([
+            "status",
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=matching",
+            "--no-renames",
+            "--",
+        ])
         .args(dirs)
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "git ls-files failed: {}",
+            "git status failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
+    // Entries are `XY path`: X the index, Y the work tree against it;
+    // `??` untracked, `!!` ignored.
     Ok(output
         .stdout
         .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| top.join(String::from_utf8_lossy(p).as_ref()))
+        .filter(|entry| entry.len() > 3)
+        .filter(|entry| entry[1] != b' ')
+        .map(|entry| {
+            let path = String::from_utf8_lossy(&entry[3..]);
+            top.join(path.trim_end_matches('/'))
+        })
         .collect())
 }
 
