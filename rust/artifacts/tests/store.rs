@@ -256,6 +256,49 @@ fn a_swapped_or_truncated_stored_file_is_detected_and_left_alone() {
 }
 
 #[test]
+fn metadata_and_files_that_disagree_are_damage_with_a_hint_that_helps() {
+    let f = Fixture::new(PAIRS);
+    f.run(&["generate"]).ok();
+    let before = f.snapshot();
+    // An entry deleted from the metadata and its file truncated.
+    let meta_path = f.stored("machines/alpha/one/.meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    meta["files"].as_object_mut().unwrap().remove("a.age");
+    std::fs::write(&meta_path, serde_json::to_vec_pretty(&meta).unwrap()).unwrap();
+    std::fs::write(f.stored("machines/alpha/one/a.age"), "").unwrap();
+    // A file deleted while its entry stays.
+    std::fs::remove_file(f.stored("machines/alpha/two/b.age")).unwrap();
+
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+    for wanted in [
+        "alpha/one: damaged: a.age has no entry in .meta.json",
+        "alpha/two: damaged: b.age is recorded in .meta.json but missing",
+        "hint: restore it with `git checkout -- artifacts/machines/alpha/one`",
+        "--regenerate --machine alpha --artifact one`",
+    ] {
+        assert!(
+            check.stdout().contains(wanted),
+            "{wanted}:\n{}",
+            check.stdout()
+        );
+    }
+    assert!(
+        !check.stdout().contains("run `artifacts"),
+        "plain generate does not help: {}",
+        check.stdout()
+    );
+    let edited = f.snapshot();
+    let generate = f.run(&["generate"]);
+    assert_eq!(generate.code(), 1, "{}", generate.all());
+    assert_eq!(f.snapshot(), edited, "damage is never regenerated silently");
+    common::git(&f.root(), &["checkout", "--", "artifacts"]);
+    f.run(&["check"]).ok();
+    assert_eq!(f.snapshot(), before);
+}
+
+#[test]
 fn lost_metadata_is_rebuilt_from_files_that_decrypt_and_never_rotates_them() {
     let f = Fixture::new(PAIRS);
     f.run(&["generate"]).ok();

@@ -13,6 +13,7 @@ pub fn run(flake: &str, select: &SelectArgs) -> anyhow::Result<ExitCode> {
     let plan = &ctx.plan;
     super::report_problems(plan);
     let mut pending = 0;
+    let mut damaged = 0;
     let mut stored = 0;
     for (_, node) in plan.selected().filter(|(_, n)| !n.backend.on_machine()) {
         stored += 1;
@@ -24,6 +25,11 @@ pub fn run(flake: &str, select: &SelectArgs) -> anyhow::Result<ExitCode> {
                 node.status,
                 node.backend.name()
             );
+            // `generate` leaves damage alone: name what does help.
+            if matches!(node.status, crate::plan::Status::Damaged { .. }) {
+                damaged += 1;
+                println!("  hint: {}", super::damage_hint(&ctx.flake, node));
+            }
         } else if node.generator_changed {
             println!(
                 "{}: generator changed since it was generated; kept (`{}` applies it)",
@@ -42,9 +48,18 @@ pub fn run(flake: &str, select: &SelectArgs) -> anyhow::Result<ExitCode> {
         println!("All {stored} artifacts are stored and current.");
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{pending} of {stored} artifacts need attention: run `{}`.",
-        ctx.flake.command("generate")
-    );
+    if pending > damaged {
+        println!(
+            "{pending} of {stored} artifacts need attention: run `{}`{}.",
+            ctx.flake.command("generate"),
+            if damaged > 0 {
+                " (damaged ones as hinted above)"
+            } else {
+                ""
+            }
+        );
+    } else {
+        println!("{pending} of {stored} artifacts are damaged: see the hints above.");
+    }
     Ok(ExitCode::from(1))
 }

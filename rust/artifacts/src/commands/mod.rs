@@ -142,3 +142,16 @@ pub fn report_problems(plan: &Plan) {
         eprintln!("error: {problem}");
     }
 }
+
+/// What helps a damaged artifact: restoring it from git, or new values.
+pub fn damage_hint(flake: &Flake, node: &crate::plan::Node) -> String {
+    let dir = node.dir.strip_prefix(&flake.root).unwrap_or(&node.dir);
+    format!(
+        "restore it with `git checkout -- {}`, or replace it with new values with `{}`",
+        dir.display(),
+        flake.command(&format!(
+            "generate --regenerate --machine {} --artifact {}",
+            node.scope.name, node.artifact.name
+        ))
+    )
+}

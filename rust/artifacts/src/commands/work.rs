@@ -192,13 +192,11 @@ impl Work {
                 continue;
             };
             summary.failed += 1;
-            let dir = node.dir.strip_prefix(&flake.root).unwrap_or(&node.dir);
             eprintln!(
-                "error: {}, artifact {}: {reason}; it is left as it is\n  hint: restore it with `git checkout -- {}`, or replace it with `{}`",
+                "error: {}, artifact {}: {reason}; it is left as it is\n  hint: {}",
                 node.scope,
                 node.artifact.name,
-                dir.display(),
-                flake.command(&format!("generate --regenerate --machine {} --artifact {}", node.scope.name, node.artifact.name))
+                super::damage_hint(flake, node)
             );
         }
     }

@@ -170,6 +170,16 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
             origin: have.origin(),
         };
     }
+    if let MetaRead::Found(have) = &meta {
+        if let Some(reason) = entries_without_files(node, have, stored_backend) {
+            return Found {
+                status: Status::Damaged { reason },
+                stored_backend: Some(stored_backend),
+                generator_changed: generator_changed(have),
+                origin: have.origin(),
+            };
+        }
+    }
     let missing: Vec<String> = node
         .artifact
         .files
@@ -204,6 +214,30 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
         generator_changed: generator_changed(&have),
         origin: have.origin(),
     }
+}
+
+/// Metadata and files disagree: an entry whose file is gone, or a declared
+/// file on disk the metadata has no entry for. An artifact is stored whole
+/// (files and metadata in one step), so either is an edit or a loss, never
+/// something a generator run leaves.
+fn entries_without_files(node: &Node, have: &Meta, stored_backend: &dyn Backend) -> Option<String> {
+    if let Some(name) = have
+        .files
+        .keys()
+        .find(|name| std::fs::symlink_metadata(node.dir.join(name)).is_err())
+    {
+        return Some(format!(
+            "{name} is recorded in {META_FILE} but missing (deleted, or the metadata edited)"
+        ));
+    }
+    node.artifact
+        .files
+        .values()
+        .map(|f| backend::stored_name(stored_backend, f))
+        .find(|name| !have.files.contains_key(name) && node.dir.join(name).is_file())
+        .map(|name| {
+            format!("{name} has no entry in {META_FILE}, so it cannot be checked (the metadata was edited)")
+        })
 }
 
 fn files_present(node: &Node, backend: &dyn Backend) -> bool {
