@@ -470,6 +470,16 @@ fn dummy_artifacts_may_depend_on_others_but_nothing_stored_on_a_dummy_one() {
         run.stderr()
     );
     assert!(ran(&run).is_empty(), "{}", run.stderr());
+
+    let show = f.run(&["show", "gamma/cert"]);
+    assert_eq!(show.code(), 2, "{}", show.all());
+    assert!(show.stdout().is_empty(), "{}", show.stdout());
+    assert!(
+        show.stderr()
+            .contains("machine gamma, artifact cert: the dummy backend generates it on the target"),
+        "{}",
+        show.stderr()
+    );
 }
 
 #[test]

@@ -63,6 +63,16 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (declared, path) = &files[0];
+    // Nothing of it is in the flake: the machine makes it when it activates.
+    if node.backend.on_machine() {
+        anyhow::bail!(
+            "{}, artifact {}: the {} backend generates it on the target when the configuration is activated, so the flake holds no value to show\n  hint: read {} on the machine",
+            node.scope,
+            node.artifact.name,
+            node.backend.name(),
+            declared.path
+        );
+    }
     if let crate::plan::Status::Damaged { reason } = &node.status {
         eprintln!("warning: {}: {reason}", node.label());
     }
