@@ -140,6 +140,21 @@ pub fn evaluate(flake: &Flake) -> Result<Evaluation, NixError> {
 }
 
 fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawScope) {
+    // The configuration's name reaches script backends (`$machine`,
+    // `$targets`), paths and messages: it passes the rule every name does,
+    // and a refused one is shown escaped.
+    if let Err(why) = crate::names::check(name) {
+        let shown = format!("\"{}\"", name.escape_debug());
+        evaluation.failures.push(ScopeFailure {
+            name: shown.clone(),
+            attribute: attribute.escape_debug().to_string(),
+            reason: format!(
+                "the configuration name {why}\n  hint: rename the attribute {} in flake.nix",
+                attribute.escape_debug()
+            ),
+        });
+        return;
+    }
     let fail = |reason: String| ScopeFailure {
         name: name.to_string(),
         attribute: attribute.to_string(),

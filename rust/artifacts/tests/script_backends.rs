@@ -536,3 +536,54 @@ fn scripts_and_generators_may_be_packages_or_paths_inside_them() {
     );
     assert_eq!(f.run(&["show", "alpha/a/f"]).ok().stdout(), "a\n");
 }
+
+#[test]
+fn a_configuration_name_that_is_no_valid_name_never_reaches_a_script() {
+    let f = Fixture::new("");
+    let folder = Folder::install(&f);
+    folder.backend_toml(&f.root(), "folder", "");
+    let config = folder.config("folder");
+    f.write_flake(&format!(
+        r#"
+    nixosConfigurations = let
+      api = {{ backend = "folder"; files.key = {{ }}; generator = gen "api" "echo plain > $out/key"; }};
+    in {{
+      alpha = machineWith "alpha" {{ {config} store = {{ inherit api; }}; }};
+      "../../x" = machineWith "beta" {{ {config} store = {{ inherit api; }}; }};
+    }};
+"#
+    ));
+    common::git(&f.root(), &["add", "backend.toml"]);
+    let run = f.run(&["generate"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(
+        run.stderr().contains(
+            r#"error: "../../x" (nixosConfigurations.../../x): the configuration name `../../x` is not a valid name"#
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("hint: rename the attribute"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(ran(&run), ["alpha/api"], "the others still work");
+    for call in folder.calls() {
+        assert_eq!(call["machine"], "alpha", "{call:#}");
+    }
+    // Only alpha's folder: nothing beside or above the backend's folder.
+    let mut stored: Vec<_> = std::fs::read_dir(folder.store.join("nixos"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    stored.sort();
+    assert_eq!(stored, ["alpha"]);
+    let mut beside: Vec<_> = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["backend", "flake", "log", "store", "tmp"]);
+    assert!(!f.dir.path().parent().unwrap().join("x").exists());
+}

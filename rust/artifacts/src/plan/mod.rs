@@ -195,10 +195,14 @@ impl Plan {
                 &[&failure.name],
                 format!("{} ({})", failure.name, failure.attribute),
                 None,
-                format!(
-                    "{}\n  hint: see why with `nix --extra-experimental-features 'nix-command flakes' eval '{}#{}.config.artifacts.manifest' --show-trace`",
-                    failure.reason, flake.reference, failure.attribute
-                ),
+                if failure.reason.contains("\n  hint:") {
+                    failure.reason.clone()
+                } else {
+                    format!(
+                        "{}\n  hint: see why with `nix --extra-experimental-features 'nix-command flakes' eval '{}#{}.config.artifacts.manifest' --show-trace`",
+                        failure.reason, flake.reference, failure.attribute
+                    )
+                },
             );
         }
         let sharing = folders_shared_by_several_scopes(flake, evaluation);
