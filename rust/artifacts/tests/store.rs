@@ -127,6 +127,34 @@ fn two_machines_with_one_name_are_refused_naming_both() {
 }
 
 #[test]
+fn artifact_folders_inside_another_configurations_are_refused_naming_both() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations = let
+      foo = { files.k = { }; generator = gen "foo" "echo k > $out/k"; };
+    in {
+      alpha = machine "alpha" { inherit foo; };
+      beta = machineWith "beta" { directory = ./artifacts/machines/alpha/foo; store = { inherit foo; }; };
+      gamma = machine "gamma" { inherit foo; };
+    };
+"#,
+    );
+    let run = f.run(&["generate"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    for wanted in [
+        "nixosConfigurations.beta stores artifacts in artifacts/machines/alpha/foo/machines/beta, which lies inside artifacts/machines/alpha where nixosConfigurations.alpha stores its artifacts",
+        "hint: set artifacts.directory of nixosConfigurations.beta (or nixosConfigurations.alpha)",
+    ] {
+        assert!(run.stderr().contains(wanted), "{wanted}:\n{}", run.stderr());
+    }
+    assert!(run.stderr().contains("machine alpha: "), "{}", run.stderr());
+    assert!(run.stderr().contains("machine beta: "), "{}", run.stderr());
+    assert_eq!(common::ran(&run), ["gamma/foo"], "the others still work");
+    assert!(!f.stored("machines/alpha").exists());
+    assert!(!f.stored("machines/beta").exists());
+}
+
+#[test]
 fn a_secret_and_a_public_file_with_one_stored_name_are_refused() {
     let f = Fixture::new(
         r#"nixosConfigurations.alpha = machine "alpha" {

@@ -206,6 +206,7 @@ impl Plan {
             );
         }
         let sharing = folders_shared_by_several_scopes(flake, evaluation);
+        let nesting = folders_inside_others(flake, evaluation);
         let mut candidates = Vec::new();
         let mut groups = shared::SharedGroups::default();
         let mut index = graph::Index::default();
@@ -218,7 +219,7 @@ impl Plan {
                     artifact.map(str::to_string),
                 )
             };
-            let base = check_scope(manifest, &sharing).and_then(|()| {
+            let base = check_scope(manifest, &sharing, &nesting).and_then(|()| {
                 flake.artifacts_dir(&evaluation.out_path, manifest.directory.as_deref())
             });
             let base = match base {
@@ -531,7 +532,11 @@ impl Node {
 }
 
 /// The scope's own name, and that no other scope shares its folder.
-fn check_scope(manifest: &Manifest, sharing: &BTreeMap<String, Vec<String>>) -> Result<(), String> {
+fn check_scope(
+    manifest: &Manifest,
+    sharing: &BTreeMap<String, Vec<String>>,
+    nesting: &BTreeMap<String, String>,
+) -> Result<(), String> {
     names::check(&manifest.name).map_err(|why| {
         format!(
             "{why}\n  hint: set artifacts.name in {} to a valid name",
@@ -543,6 +548,9 @@ fn check_scope(manifest: &Manifest, sharing: &BTreeMap<String, Vec<String>>) -> 
             "the name `shared` is reserved for shared artifacts (`artifacts show shared/<artifact>`)\n  hint: set artifacts.name in {} to another name",
             manifest.attribute
         ));
+    }
+    if let Some(why) = nesting.get(&manifest.attribute) {
+        return Err(why.clone());
     }
     if let Some(others) = sharing.get(&manifest.attribute) {
         return Err(format!(
@@ -604,6 +612,50 @@ fn folders_shared_by_several_scopes(
         }
     }
     sharing
+}
+
+/// Configurations whose artifact folders (their own, or the shared one)
+/// lie one inside the other (`artifacts.directory = ./artifacts/machines/alpha/foo`):
+/// replacing an artifact of the outer one would delete what the inner one
+/// stored. Attribute → the message naming both and both folders.
+fn folders_inside_others(flake: &Flake, evaluation: &Evaluation) -> BTreeMap<String, String> {
+    let folders: Vec<(&str, PathBuf)> = evaluation
+        .scopes
+        .iter()
+        .filter_map(|m| {
+            let base = flake
+                .artifacts_dir(&evaluation.out_path, m.directory.as_deref())
+                .ok()?;
+            Some([
+                (m.attribute.as_str(), base.join(m.scope().folder())),
+                (m.attribute.as_str(), base.join(Scope::shared().folder())),
+            ])
+        })
+        .flatten()
+        .collect();
+    let shown = |p: &PathBuf| {
+        p.strip_prefix(&flake.source_root)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    let mut nesting = BTreeMap::new();
+    for (inner_attr, inner) in &folders {
+        for (outer_attr, outer) in &folders {
+            if inner != outer && inner.starts_with(outer) {
+                let message = format!(
+                    "{inner_attr} stores artifacts in {}, which lies inside {} where {outer_attr} stores its artifacts; replacing those would delete these\n  hint: set artifacts.directory of {inner_attr} (or {outer_attr}) to a folder outside the other's, such as ./artifacts",
+                    shown(inner),
+                    shown(outer)
+                );
+                nesting
+                    .entry(inner_attr.to_string())
+                    .or_insert(message.clone());
+                nesting.entry(outer_attr.to_string()).or_insert(message);
+            }
+        }
+    }
+    nesting
 }
 
 fn recipients_of(manifest: &Manifest) -> Result<Vec<Recipient>, String> {
