@@ -326,6 +326,140 @@ fn metadata_and_files_that_disagree_are_damage_with_a_hint_that_helps() {
     assert_eq!(f.snapshot(), before);
 }
 
+/// Regular files (never through a link) under `dir` holding `needle`.
+fn real_files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let (path, kind) = (entry.path(), entry.file_type().unwrap());
+        if kind.is_dir() && !path.ends_with(".git") {
+            found.extend(real_files_containing(&path, needle));
+        } else if kind.is_file()
+            && std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle)
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_committed_symlink_scope_folder_is_damage_and_nothing_outside_is_touched() {
+    let f = Fixture::new(PAIRS);
+    let outside = f.dir.path().join("elsewhere");
+    std::fs::create_dir_all(outside.join("one")).unwrap();
+    std::fs::write(outside.join("one/a.age"), "not ours").unwrap();
+    std::fs::write(outside.join("keep"), "not ours either").unwrap();
+    std::fs::create_dir_all(f.stored("machines")).unwrap();
+    std::os::unix::fs::symlink(&outside, f.stored("machines/alpha")).unwrap();
+    common::git(&f.root(), &["add", "-A"]);
+    common::git(&f.root(), &["commit", "-qm", "a link"]);
+    let listing = |dir: &std::path::Path| {
+        let mut all = Vec::new();
+        for e in walkdir(dir) {
+            all.push((e.clone(), std::fs::read(&e).unwrap_or_default()));
+        }
+        all.sort();
+        all
+    };
+    let before = listing(&outside);
+    let link = f.stored("machines/alpha");
+    let named = format!("{} is a symbolic link", link.display());
+
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+    assert!(
+        check
+            .stdout()
+            .contains(&format!("alpha/one: damaged: {named}")),
+        "{}",
+        check.stdout()
+    );
+    assert!(
+        check.stdout().contains("remove the link"),
+        "{}",
+        check.stdout()
+    );
+    assert!(f.run(&["list"]).stdout().contains(&named));
+    for args in [
+        &["generate"][..],
+        &["generate", "--regenerate", "--yes"][..],
+    ] {
+        let run = f.run(args);
+        assert_eq!(run.code(), 1, "{args:?}: {}", run.all());
+        assert!(run.stderr().contains(&named), "{args:?}: {}", run.stderr());
+        assert!(
+            run.stderr().contains("remove the link"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+        assert_eq!(
+            listing(&outside),
+            before,
+            "{args:?}: the outside folder changed"
+        );
+        assert!(common::is_symlink(&link));
+    }
+    assert_eq!(f.git_staged(), "", "nothing staged");
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = vec![dir.to_path_buf()];
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            all.extend(walkdir(&e.path()));
+        } else {
+            all.push(e.path());
+        }
+    }
+    all
+}
+
+#[test]
+fn a_public_file_linked_outside_is_never_read_copied_or_shown() {
+    let f = Fixture::new(PAIRS);
+    f.run(&["generate"]).ok();
+    common::git(&f.root(), &["commit", "-qm", "first"]);
+    let outside = f.dir.path().join("shadow");
+    let secret = b"outside-secret-4711";
+    std::fs::write(&outside, secret).unwrap();
+    let public = f.stored("machines/alpha/one/pub");
+    std::fs::remove_file(&public).unwrap();
+    std::os::unix::fs::symlink(&outside, &public).unwrap();
+
+    let show = f.run(&["show", "alpha/one/pub"]);
+    assert_ne!(show.code(), 0, "{}", show.all());
+    assert!(!show.all().contains("outside-secret"), "{}", show.all());
+    assert!(
+        show.stderr()
+            .contains(&format!("{} is a symbolic link", public.display())),
+        "{}",
+        show.stderr()
+    );
+
+    std::fs::remove_file(f.stored("machines/alpha/one/.meta.json")).unwrap();
+    let alpha = key_path("alpha");
+    let run = f.run(&["generate", "--identity", alpha.to_str().unwrap()]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(
+        run.stderr()
+            .contains(&format!("{} is a symbolic link", public.display())),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.all().contains("outside-secret"), "{}", run.all());
+    assert_eq!(
+        real_files_containing(&f.root(), secret),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert!(common::is_symlink(&public), "left as it is");
+    assert_eq!(f.git_staged(), "", "nothing staged");
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+}
+
 #[test]
 fn lost_metadata_is_rebuilt_from_files_that_decrypt_and_never_rotates_them() {
     let f = Fixture::new(PAIRS);

@@ -79,7 +79,11 @@ fn prepare_with(
                 .ok()
         })
         .collect();
-    for base in bases {
+    // A base reached through a link is reported by planning, never cleaned.
+    for base in bases
+        .into_iter()
+        .filter(|b| crate::store::links::first_link(&flake.source_root, b).is_none())
+    {
         let done = crate::store::recover(&base)
             .map_err(|e| anyhow::anyhow!("cannot clean up {} after an interrupted run: {e}\n  hint: check the folder's permissions", base.display()))?;
         for restored in &done.restored {
@@ -145,6 +149,9 @@ pub fn report_problems(plan: &Plan) {
 
 /// What helps a damaged artifact: restoring it from git, or new values.
 pub fn damage_hint(flake: &Flake, node: &crate::plan::Node) -> String {
+    if let Some(link) = crate::store::links::in_artifact(&node.root, &node.dir) {
+        return crate::store::links::hint(&link);
+    }
     let dir = node.dir.strip_prefix(&flake.root).unwrap_or(&node.dir);
     format!(
         "restore it with `git checkout -- {}`, or replace it with new values with `{}`",

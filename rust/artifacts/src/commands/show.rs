@@ -89,7 +89,16 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         std::io::stdout().write_all(&bytes)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut stored = std::fs::File::open(path).map_err(|e| {
+    if let Some(link) = crate::store::links::in_artifact(&node.root, &node.dir) {
+        anyhow::bail!(
+            "{}, artifact {}: {}; nothing is shown\n  hint: {}",
+            node.scope,
+            node.artifact.name,
+            crate::store::links::refusal(&link),
+            crate::store::links::hint(&link)
+        );
+    }
+    let mut stored = crate::store::links::open(path).map_err(|e| {
         anyhow::anyhow!(
             "{}, artifact {}: cannot read {}: {e}\n  hint: run `{}`",
             node.scope,

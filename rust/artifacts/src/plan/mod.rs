@@ -33,6 +33,9 @@ pub struct Node {
     pub recipients: Vec<Recipient>,
     /// Where this artifact's files are stored, on disk.
     pub dir: PathBuf,
+    /// The flake's source folder: no symbolic link may lie between it and
+    /// `dir`.
+    pub root: PathBuf,
     pub status: Status,
     /// The backend that wrote the stored files; differs from `backend`
     /// while a backend switch is pending.
@@ -284,7 +287,13 @@ impl Plan {
             let selected = selection.includes_scopes(names.iter().copied())
                 && selection.includes_artifact(&candidate.artifact.name);
             let (scope, artifact) = (candidate.scope.to_string(), candidate.artifact.name.clone());
-            match Node::new(candidate, selected, registry, &evaluation.scopes) {
+            match Node::new(
+                candidate,
+                selected,
+                registry,
+                &evaluation.scopes,
+                &flake.source_root,
+            ) {
                 Ok(node) => {
                     let at = nodes.len();
                     if node.scope == Scope::shared() {
@@ -473,6 +482,7 @@ impl Node {
         selected: bool,
         registry: &Registry,
         manifests: &[Manifest],
+        root: &std::path::Path,
     ) -> Result<Node, String> {
         let Candidate {
             scope,
@@ -512,6 +522,7 @@ impl Node {
             backend,
             recipients,
             dir,
+            root: root.to_path_buf(),
             status: Status::UpToDate,
             stored_backend: backend,
             generator_changed: false,

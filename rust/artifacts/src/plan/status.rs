@@ -131,6 +131,12 @@ pub fn of(node: &Node, resolve: &dyn Fn(&str) -> Option<&'static dyn Backend>) -
     if node.backend.on_machine() {
         return found(Status::OnMachine);
     }
+    // Nothing is read through a link: it is damage, named with its path.
+    if let Some(link) = crate::store::links::in_artifact(&node.root, &node.dir) {
+        return found(Status::Damaged {
+            reason: crate::store::links::refusal(&link),
+        });
+    }
     let meta = Meta::read(&node.dir);
     // The values are where the backend that wrote them put them.
     let stored_backend = match &meta {

@@ -19,6 +19,7 @@ use std::path::Path;
 /// switch knows where the values are. `origin` is recorded with them: new
 /// for generated values, the stored one for re-encrypted values.
 pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> Result<(), String> {
+    refuse_links(node)?;
     let mut staging = Staging::new(&node.dir).map_err(|e| {
         format!(
             "cannot write into {}: {e}\n  hint: check permissions of the flake's artifacts folder",
@@ -38,7 +39,7 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         .values()
         .filter(|_| node.backend.as_script().is_none())
     {
-        let mut input = File::open(files.join(&file.name))
+        let mut input = super::links::open(&files.join(&file.name))
             .map_err(|e| format!("cannot read the generated file {}: {e}", file.name))?;
         let stored_name = crate::backend::stored_name(node.backend, file);
         staging
@@ -61,6 +62,20 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         .map_err(|e| format!("cannot store into {}: {e}\n  hint: check permissions and free space of the flake's artifacts folder", node.dir.display()))
 }
 
+/// Refuses to write where a symbolic link lies on the way to (or at) the
+/// artifact's folder or one of its files: the swap would replace or delete
+/// whatever the link points to.
+fn refuse_links(node: &Node) -> Result<(), String> {
+    match super::links::in_artifact(&node.root, &node.dir) {
+        None => Ok(()),
+        Some(link) => Err(format!(
+            "{}; nothing was written\n  hint: {}",
+            super::links::refusal(&link),
+            super::links::hint(&link)
+        )),
+    }
+}
+
 /// Decrypts the stored files of `node` into a private directory, as the
 /// backend that stored them wrote them (another one during a migration).
 pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
@@ -73,8 +88,8 @@ pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     }
     let output = Output::empty()?;
     for (file, path) in node.stored_files_of(node.stored_backend) {
-        let mut sealed =
-            File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut sealed = super::links::open(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut plain = File::create(output.files().join(&file.name))
             .map_err(|e| format!("cannot write into a private directory: {e}"))?;
         if file.secret {
@@ -92,6 +107,7 @@ pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
 /// Records in the flake that a script backend holds `node`'s values (its
 /// metadata alone), so a later backend switch knows where they are.
 pub fn record(node: &Node, origin: Origin) -> Result<(), String> {
+    refuse_links(node)?;
     let staging = Staging::new(&node.dir)
         .map_err(|e| format!("cannot write into {}: {e}", node.dir.display()))?;
     staging

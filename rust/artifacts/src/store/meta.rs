@@ -129,7 +129,11 @@ pub enum MetaRead {
 
 impl Meta {
     pub fn read(artifact_dir: &Path) -> MetaRead {
-        let bytes = match std::fs::read(artifact_dir.join(META_FILE)) {
+        let read = super::links::open(&artifact_dir.join(META_FILE)).and_then(|mut file| {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map(|_| bytes)
+        });
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return MetaRead::Missing,
             Err(e) => return MetaRead::Corrupt(e.to_string()),
@@ -155,7 +159,7 @@ pub fn digest(mut reader: impl Read) -> std::io::Result<String> {
 }
 
 pub fn digest_file(path: &Path) -> std::io::Result<String> {
-    digest(std::fs::File::open(path)?)
+    digest(super::links::open(path)?)
 }
 
 fn format_digest(hasher: Sha256) -> String {

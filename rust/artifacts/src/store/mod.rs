@@ -11,6 +11,7 @@
 
 pub mod artifact;
 pub mod git;
+pub mod links;
 pub mod lock;
 pub mod meta;
 pub mod transaction;

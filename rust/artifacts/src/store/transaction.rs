@@ -205,14 +205,24 @@ pub fn recover(base: &Path) -> std::io::Result<Recovered> {
     Ok(done)
 }
 
-/// The folders that hold artifact folders: `machines/*`, `homes/*`, `shared`.
+/// The folders that hold artifact folders: `machines/*`, `homes/*`,
+/// `shared`; never one reached through a symbolic link (planning reports
+/// those as damage).
 fn artifact_parents(base: &Path) -> Vec<PathBuf> {
+    let real_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+    if !real_dir(base) {
+        return Vec::new();
+    }
     let mut parents = vec![base.join("shared")];
     for kind in ["machines", "homes"] {
+        if !real_dir(&base.join(kind)) {
+            continue;
+        }
         if let Ok(entries) = read_dir(&base.join(kind)) {
-            parents.extend(entries.into_iter().map(|e| e.path()).filter(|p| p.is_dir()));
+            parents.extend(entries.into_iter().map(|e| e.path()));
         }
     }
+    parents.retain(|p| real_dir(p));
     parents
 }
 
