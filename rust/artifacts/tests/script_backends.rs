@@ -584,6 +584,6 @@ fn a_configuration_name_that_is_no_valid_name_never_reaches_a_script() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     beside.sort();
+    // `$dir/nixos/../../x` would have been `x` here.
     assert_eq!(beside, ["backend", "flake", "log", "store", "tmp"]);
-    assert!(!f.dir.path().parent().unwrap().join("x").exists());
 }
