@@ -249,4 +249,38 @@ mod tests {
             "version 1 has no digests"
         );
     }
+
+    #[test]
+    fn version_2_reads_with_an_unknown_generation_and_version_3_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(META_FILE),
+            r#"{"version":2,"backend":"agenix","recipients":[],"generator":null,"files":{}}"#,
+        )
+        .unwrap();
+        let MetaRead::Found(old) = Meta::read(dir.path()) else {
+            panic!("version 2 reads")
+        };
+        assert_eq!(old.origin(), Origin::default());
+        let dependencies = BTreeMap::from([("alpha/ca".to_string(), "00ff".to_string())]);
+        let (a, b) = (Origin::new(dependencies.clone()), Origin::new(dependencies));
+        assert_ne!(a.generation, b.generation, "random ids");
+        assert_eq!(a.generation.as_ref().unwrap().len(), 32);
+        let new = Meta {
+            version: META_VERSION,
+            ..old
+        }
+        .with_origin(a.clone());
+        std::fs::write(
+            dir.path().join(META_FILE),
+            serde_json::to_vec(&new).unwrap(),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(dir.path().join(META_FILE)).unwrap();
+        assert!(text.contains(r#""madeAt":"#), "{text}");
+        let MetaRead::Found(back) = Meta::read(dir.path()) else {
+            panic!("version 3 reads")
+        };
+        assert_eq!(back.origin(), a);
+    }
 }
