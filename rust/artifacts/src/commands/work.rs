@@ -287,8 +287,9 @@ impl Readback {
     ) {
         for &i in &work.restore {
             let node = &plan.nodes[i];
+            // serialize adds the values it stores to the redactor itself.
             let result = self.read(node).and_then(|out| {
-                crate::store::artifact::write(node, &out.files(), &Redactor::new([]))
+                crate::store::artifact::write(node, &out.files(), &Redactor::default())
             });
             match result {
                 Ok(()) => {
