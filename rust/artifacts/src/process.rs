@@ -40,11 +40,11 @@ const TICK: Duration = Duration::from_millis(50);
 ///
 /// The run ends with the child, not with the pipe: a descendant that left
 /// the process group (`setsid`) can keep the pipe open for ever. So when
-/// the child has exited (or `timeout` passed), its group is killed, so is
-/// every process still carrying this run's mark in its environment, and
-/// the pipe is read only for what is already in it ([`DRAIN`]). In the
-/// sandbox, bwrap's own PID namespace (`--unshare-all`,
-/// `--die-with-parent`) takes every descendant with it.
+/// the child has exited (or `timeout` passed), its group is killed (past
+/// the timeout or on an interrupt, so is every process still carrying
+/// this run's mark in its environment), and the pipe is read only for what is already in it
+/// ([`DRAIN`]). In the sandbox, bwrap's own PID namespace
+/// (`--unshare-all`, `--die-with-parent`) takes every descendant with it.
 pub fn run(
     mut command: Command,
     timeout: Option<Duration>,
@@ -67,10 +67,15 @@ pub fn run(
     let (status, log) = std::thread::scope(|s| {
         let log = s.spawn(|| Tail::read_until(reader, echo, &ended));
         let status = wait(&mut child, timeout);
-        // Whatever it left running in its process group goes too, and so
-        // does whatever escaped the group but still carries the mark.
+        // Whatever it left running in its process group goes too. Past
+        // the timeout or on an interrupt, so does whatever escaped the
+        // group but still carries the mark; a child that ended by itself
+        // may have started a daemon meant to outlive it (gpg-agent,
+        // BACKEND_GUIDE.md).
         unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
-        kill_marked(&mark);
+        if matches!(status, Ok(None)) || crate::interrupt::interrupted() {
+            kill_marked(&mark);
+        }
         ended.store(true, Ordering::SeqCst);
         (status, log.join().unwrap_or_default())
     });
