@@ -42,7 +42,7 @@ const TICK: Duration = Duration::from_millis(50);
 /// the process group (`setsid`) can keep the pipe open for ever. So when
 /// the child has exited (or `timeout` passed), its group is killed (past
 /// the timeout or on an interrupt, so is every process still carrying
-/// this run's mark in its environment), and the pipe is read only for what is already in it
+/// this run's mark in its environment, set when there is a timeout), and the pipe is read only for what is already in it
 /// ([`DRAIN`]). In the sandbox, bwrap's own PID namespace
 /// (`--unshare-all`, `--die-with-parent`) takes every descendant with it.
 pub fn run(
@@ -53,8 +53,13 @@ pub fn run(
     // One pipe for stdout and stderr: the log keeps their order.
     let (reader, writer) = std::io::pipe()?;
     let mark = next_mark();
+    if timeout.is_some() {
+        // Only what can time out needs finding beyond its group; the
+        // `machine` command (no timeout) keeps its exact environment, and
+        // its unit's cgroup ends everything.
+        command.env(MARK_VAR, &mark);
+    }
     command
-        .env(MARK_VAR, &mark)
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer)

@@ -23,7 +23,9 @@ fn strays(marker: &str) -> Vec<String> {
 }
 
 /// A child that left the process group and outlived the run it came
-/// from: it is there (a daemon may live on), and this test ends it.
+/// from: it is there (a daemon may live on), and this test ends it. (The
+/// scripts wait a second after starting it: killed before its `setsid`,
+/// it would still be in the group.)
 fn outlived(marker: &str) {
     let left = processes_matching(marker);
     assert_eq!(left.len(), 1, "{left:?}");
@@ -60,7 +62,7 @@ fn a_generator_that_exits_ends_the_run_though_its_escaped_child_holds_the_pipe()
     let f = Fixture::new(
         r#"
     nixosConfigurations.alpha = machine "alpha" {
-      quick = { files.k = { }; generator = gen "quick" "setsid sleep 72.41 & echo k > $out/k"; };
+      quick = { files.k = { }; generator = gen "quick" "setsid sleep 72.41 & sleep 1; echo k > $out/k"; };
     };
 "#,
     );
@@ -112,7 +114,7 @@ fn a_serialize_script_that_exits_ends_the_run_though_its_escaped_child_holds_the
         "held",
         "timeout = 60",
         "exit 1",
-        "setsid sleep 74.61 & exit 0",
+        "setsid sleep 74.61 & sleep 1",
         "exit 0",
     );
     let (run, took) = timed(&f, &["generate"]);
