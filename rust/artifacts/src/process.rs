@@ -177,10 +177,6 @@ pub struct Tail {
 }
 
 impl Tail {
-    pub fn read(reader: impl Read) -> Tail {
-        Tail::read_echoing(reader, None)
-    }
-
     /// Reads the pipe until its end, or until `ended` is set and what is
     /// already in it has been read (at most for [`DRAIN`]): whoever still
     /// holds it then does not hold the run.
@@ -220,11 +216,6 @@ impl Tail {
             }
         };
         Tail::read_with(next, echo)
-    }
-
-    /// Reads to the end, keeping the tail, and shows every line to `echo`.
-    fn read_echoing(mut reader: impl Read, echo: Option<Echo>) -> Tail {
-        Tail::read_with(|buf| reader.read(buf).ok(), echo)
     }
 
     /// Keeps the tail of what `next` reads (`None` or 0: the end) and
