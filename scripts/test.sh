@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 # The reference tools the tests check results with, the real generators
 # of the sandbox corpus (ssh-keygen, wg, mkpasswd, openssl), and what the
 # password-store backend and the script-backend examples run (pass, gpg, jq),
+# the encodings the redaction tests print secrets in (xxd),
 # and the shells whose completion scripts are tested (zsh, fish; bash is here).
 # The on-machine tier (rust/nix-tests/tests/machine_*.rs) runs as root in a
 # throwaway root: unshare, setpriv (util-linux), mount; python3 checks the
 # VM tests' scripts parse.
-packages=(nix-bin age bubblewrap git openssl ca-certificates openssh-client wireguard-tools whois util-linux procps pass gnupg jq zsh fish mount python3)
-tools=(nix age bwrap git openssl ssh-keygen wg mkpasswd unshare pgrep pass gpg jq zsh fish setpriv mount python3)
+packages=(nix-bin age bubblewrap git openssl xxd ca-certificates openssh-client wireguard-tools whois util-linux procps pass gnupg jq zsh fish mount python3)
+tools=(nix age bwrap git openssl xxd ssh-keygen wg mkpasswd unshare pgrep pass gpg jq zsh fish setpriv mount python3)
 absent=()
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || absent+=("$tool"); done
 if [ ${#absent[@]} -gt 0 ]; then

@@ -49,9 +49,13 @@ fn count(n: usize) -> String {
 /// Shows `text` and `question [y/N]` on the terminal and reads the answer:
 /// only `y`/`yes` (any case) agrees; Enter or end of input does not.
 fn yes_or_no(text: &str, question: &str) -> std::io::Result<bool> {
-    let mut stderr = std::io::stderr().lock();
-    write!(stderr, "{text}{question} [y/N] ")?;
-    stderr.flush()?;
+    // Not holding stderr's lock while waiting: the Ctrl-C handler writes
+    // to stderr and would wait for the answer before it could end the run.
+    {
+        let mut stderr = std::io::stderr().lock();
+        write!(stderr, "{text}{question} [y/N] ")?;
+        stderr.flush()?;
+    }
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))

@@ -62,7 +62,8 @@ impl Output {
 /// Runs `program` for `node` with its prompt `answers` and its
 /// dependencies' files (`inputs`: dependency name → folder of its files);
 /// stops it after `timeout`. `show` (`--verbose`) gets its output line by
-/// line as it comes, redacted.
+/// line as it comes, redacted; `read_back` are the inputs' secret values
+/// (placeholder, value), redacted too.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     node: &Node,
@@ -72,6 +73,7 @@ pub fn run(
     sandbox: &Sandbox,
     timeout: Option<Duration>,
     show: Option<Show<'_>>,
+    read_back: &[(String, zeroize::Zeroizing<Vec<u8>>)],
 ) -> Result<Output, String> {
     let output = Output::empty()?;
     let out = output.files();
@@ -95,13 +97,22 @@ pub fn run(
     ];
     let in_dir = (!inputs.is_empty()).then_some(in_dir.as_path());
     let command = sandbox.command(program, &out, &prompts, in_dir, &vars);
-    let redactor = Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
+    let redactor = Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())))
+        .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
     let echo = show.map(|show| Echo::new(show, &redactor));
     let Ended { status, log } = process::run(command, timeout, echo)
         .map_err(|e| format!("cannot start the generator {}: {e}", program.display()))?;
     if interrupt::interrupted() {
         return Err("interrupted".into());
     }
+    // What it wrote and may have printed too (for `--verbose`, lines were
+    // shown before the files existed: only answers and inputs are known).
+    let written = crate::redact::secret_files(
+        node.artifact.files.iter().map(|(n, f)| (n, f.secret)),
+        &out,
+        None,
+    );
+    let redactor = redactor.and(written.iter().map(|(l, v)| (l.clone(), v.as_slice())));
     let shown = || log.show(&redactor);
     let Some(status) = status else {
         return Err(format!(

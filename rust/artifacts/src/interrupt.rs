@@ -12,6 +12,9 @@ use std::sync::Mutex;
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static PHASE: AtomicU8 = AtomicU8::new(Phase::Reading as u8);
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// Set by whoever ends the run at once (the handler, or a prompt that saw
+/// Ctrl-C itself), so that only one of them says so.
+static QUITTING: AtomicBool = AtomicBool::new(false);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -53,12 +56,30 @@ fn handle() {
         eprintln!("\nInterrupted: stopping the generators. Artifacts already stored stay whole and are added to git; the others keep their earlier files. Interrupt again to quit at once.");
         return;
     }
+    quit(phase)
+}
+
+/// Ctrl-C seen by a hidden prompt, which reads the terminal raw and raises
+/// SIGINT itself: end the run now, as the handler would (whichever of the
+/// two comes first speaks; the other waits for the exit).
+pub fn quit_asking() -> ! {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    kill_children();
+    quit(PHASE.load(Ordering::SeqCst))
+}
+
+fn quit(phase: u8) -> ! {
+    if QUITTING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
     crate::secret_dir::remove_all_now();
     restore_terminal_echo();
     let message = if phase == Phase::Reading as u8 {
         "Interrupted while reading the flake: nothing was changed."
     } else if phase == Phase::Asking as u8 {
-        "Interrupted while asking: nothing was generated or changed."
+        "Interrupted while asking: nothing was changed."
     } else {
         "Quit at once: every stored artifact is whole (old or new); temporary files are removed; the next `artifacts generate` adds to git what this run could not."
     };

@@ -4,6 +4,21 @@
 //! generators in a sandbox ([`generate`], [`sandbox`]) and storing the results
 //! with a [`backend`].
 
+// The crate's `println!`, `eprintln!` and `eprint!`: std's panic
+// when the reader of the output is gone; these never do ([`output`]).
+// Defined before the modules, they shadow std's in all of them.
+macro_rules! println {
+    () => { $crate::output::stdout(format_args!("\n")) };
+    ($($t:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($t)*))) };
+}
+macro_rules! eprintln {
+    () => { $crate::output::stderr(format_args!("\n")) };
+    ($($t:tt)*) => { $crate::output::stderr(format_args!("{}\n", format_args!($($t)*))) };
+}
+macro_rules! eprint {
+    ($($t:tt)*) => { $crate::output::stderr(format_args!($($t)*)) };
+}
+
 pub mod backend;
 pub mod cli;
 pub mod commands;
@@ -18,6 +33,7 @@ pub mod machine;
 pub mod manifest;
 pub mod names;
 pub mod nix;
+pub mod output;
 pub mod plan;
 pub mod process;
 pub mod progress;

@@ -7,8 +7,10 @@
 use crate::interrupt::ChildGuard;
 use crate::redact::Redactor;
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How much of a program's output is kept for an error message: the end
@@ -24,9 +26,25 @@ pub struct Ended {
     pub log: Tail,
 }
 
+/// How long output already in the pipe is still read once the child has
+/// exited (or was stopped): what a descendant that escaped the process
+/// group keeps writing must not hold the run.
+const DRAIN: Duration = Duration::from_millis(300);
+
+/// How often the reader looks whether the child has ended.
+const TICK: Duration = Duration::from_millis(50);
+
 /// Runs `command` to the end (or `timeout`), its output kept in a [`Tail`]
 /// and, with `echo`, shown line by line as it comes. The error is the
 /// spawn's (or, rarely, the wait's).
+///
+/// The run ends with the child, not with the pipe: a descendant that left
+/// the process group (`setsid`) can keep the pipe open for ever. So when
+/// the child has exited (or `timeout` passed), its group is killed (past
+/// the timeout or on an interrupt, so is every process still carrying
+/// this run's mark in its environment, set when there is a timeout), and the pipe is read only for what is already in it
+/// ([`DRAIN`]). In the sandbox, bwrap's own PID namespace
+/// (`--unshare-all`, `--die-with-parent`) takes every descendant with it.
 pub fn run(
     mut command: Command,
     timeout: Option<Duration>,
@@ -34,6 +52,13 @@ pub fn run(
 ) -> std::io::Result<Ended> {
     // One pipe for stdout and stderr: the log keeps their order.
     let (reader, writer) = std::io::pipe()?;
+    let mark = next_mark();
+    if timeout.is_some() {
+        // Only what can time out needs finding beyond its group; the
+        // `machine` command (no timeout) keeps its exact environment, and
+        // its unit's cgroup ends everything.
+        command.env(MARK_VAR, &mark);
+    }
     command
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
@@ -43,17 +68,73 @@ pub fn run(
     drop(command); // closes our ends of the pipe, so the log ends with the child
     let pid = child.id();
     let _guard = ChildGuard::register(pid);
+    let ended = AtomicBool::new(false);
     let (status, log) = std::thread::scope(|s| {
-        let log = s.spawn(|| Tail::read_echoing(reader, echo));
+        let log = s.spawn(|| Tail::read_until(reader, echo, &ended));
         let status = wait(&mut child, timeout);
-        // Whatever it left running in its process group goes too.
+        // Whatever it left running in its process group goes too. Past
+        // the timeout or on an interrupt, so does whatever escaped the
+        // group but still carries the mark; a child that ended by itself
+        // may have started a daemon meant to outlive it (gpg-agent,
+        // BACKEND_GUIDE.md).
         unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        if matches!(status, Ok(None)) || crate::interrupt::interrupted() {
+            kill_marked(&mark);
+        }
+        ended.store(true, Ordering::SeqCst);
         (status, log.join().unwrap_or_default())
     });
     Ok(Ended {
         status: status?,
         log,
     })
+}
+
+/// The environment variable marking every process of one run, so that
+/// those which left its process group can still be found and stopped.
+const MARK_VAR: &str = "ARTIFACTS_RUN_MARK";
+
+/// A mark unique to this run of a child (per CLI process and child).
+fn next_mark() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// SIGKILLs every process of ours whose environment holds `mark` (twice:
+/// one may have forked while the first pass looked). Processes that
+/// cleared their environment are not found; bwrap's namespace covers the
+/// sandboxed case.
+fn kill_marked(mark: &str) {
+    let needle = format!("{MARK_VAR}={mark}\0").into_bytes();
+    let me = std::process::id();
+    for _ in 0..2 {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid == me {
+                continue;
+            }
+            // Unreadable (another user's, or gone): not ours to stop.
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            if environ.windows(needle.len()).any(|w| w == needle) {
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            }
+        }
+    }
 }
 
 /// Waits for `child`; `None` when `timeout` passed first (it was killed).
@@ -96,15 +177,53 @@ pub struct Tail {
 }
 
 impl Tail {
-    pub fn read(reader: impl Read) -> Tail {
-        Tail::read_echoing(reader, None)
+    /// Reads the pipe until its end, or until `ended` is set and what is
+    /// already in it has been read (at most for [`DRAIN`]): whoever still
+    /// holds it then does not hold the run.
+    fn read_until(mut reader: std::io::PipeReader, echo: Option<Echo>, ended: &AtomicBool) -> Tail {
+        let fd = reader.as_raw_fd();
+        let mut drain_until: Option<std::time::Instant> = None;
+        let next = |buf: &mut [u8]| -> Option<usize> {
+            loop {
+                if drain_until.is_none() && ended.load(Ordering::SeqCst) {
+                    drain_until = Some(std::time::Instant::now() + DRAIN);
+                }
+                let waiting = match drain_until {
+                    Some(deadline) if std::time::Instant::now() >= deadline => return None,
+                    // Draining: only what is there now.
+                    Some(_) => 0,
+                    None => TICK.as_millis() as i32,
+                };
+                let mut poll = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd for a descriptor we own.
+                let ready = unsafe { libc::poll(&mut poll, 1, waiting) };
+                if ready > 0 {
+                    // Readable or hung up: read returns data or the end.
+                    return reader.read(buf).ok();
+                }
+                if ready < 0
+                    && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+                {
+                    return None;
+                }
+                if ready == 0 && drain_until.is_some() {
+                    return None; // nothing more is there
+                }
+            }
+        };
+        Tail::read_with(next, echo)
     }
 
-    /// Reads to the end, keeping the tail, and shows every line to `echo`.
-    fn read_echoing(mut reader: impl Read, mut echo: Option<Echo>) -> Tail {
+    /// Keeps the tail of what `next` reads (`None` or 0: the end) and
+    /// shows every line to `echo`.
+    fn read_with(mut next: impl FnMut(&mut [u8]) -> Option<usize>, mut echo: Option<Echo>) -> Tail {
         let mut tail = Tail::default();
         let mut chunk = vec![0; 16 * 1024];
-        while let Ok(n) = reader.read(&mut chunk) {
+        while let Some(n) = next(&mut chunk) {
             if n == 0 {
                 break;
             }

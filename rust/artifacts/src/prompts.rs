@@ -174,7 +174,14 @@ pub fn collect(nodes: &[(usize, &Node)], given: &Given) -> Result<Answers, Vec<S
 fn ask(node: &Node, prompt: &Prompt) -> Result<Answer, String> {
     let what = prompt.description.as_deref().unwrap_or(&prompt.name);
     let header = format!("{} · {what}", node.label());
-    let tty_error = |e: std::io::Error| format!("cannot read from the terminal: {e}");
+    let tty_error = |e: std::io::Error| {
+        // rpassword reads the terminal raw: it sees Ctrl-C as a key, raises
+        // SIGINT and returns this error, racing the handler; end it here.
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            crate::interrupt::quit_asking();
+        }
+        format!("cannot read from the terminal: {e}")
+    };
     match prompt.kind {
         PromptKind::Hidden => loop {
             let first = Zeroizing::new(

@@ -79,6 +79,23 @@ impl Terminal {
     }
 }
 
+impl Terminal {
+    /// Like [`Terminal::finish`], failing if the run has not ended within
+    /// `limit` (killing it).
+    fn finish_within(mut self, limit: Duration) -> (i32, String) {
+        let deadline = Instant::now() + limit;
+        while self.child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let screen = plain(&self.screen.lock().unwrap());
+                panic!("still running after {limit:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.finish()
+    }
+}
+
 /// What a terminal shows as text: control sequences (colours, cursor
 /// moves, line clearing) removed, carriage returns as line breaks.
 fn plain(bytes: &[u8]) -> String {
@@ -329,4 +346,68 @@ fn verbose_shows_generator_output_live_with_answers_redacted() {
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(!screen.contains("hunter2-secret"), "{screen}");
+}
+
+#[test]
+fn ctrl_c_at_the_regenerate_question_ends_at_once_and_changes_nothing() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" { inherit attic; };
+"#,
+    );
+    f.run(&["generate"]).ok();
+    let before = f.snapshot();
+    let mut t = Terminal::start(&f, "generate --regenerate");
+    t.expect("Replace them? [y/N] ");
+    t.type_in(b"\x03");
+    let (code, screen) = t.finish_within(Duration::from_secs(10));
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("nothing was changed"), "{screen}");
+    assert_eq!(f.snapshot(), before);
+    // The lock is free: a run that would wait for it does not.
+    let run = f.run(&["generate"]).ok();
+    assert!(
+        run.stderr().contains("Nothing to generate"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn ctrl_c_at_a_hidden_prompt_ends_at_once_with_130() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      login = {
+        files.pw = { };
+        prompts.pw = { description = "password"; type = "hidden"; };
+        generator = gen "login" ''cat "$prompts/pw" > "$out/pw"'';
+      };
+    };
+"#,
+    );
+    let before = f.snapshot();
+    // At the first entry and at the confirmation, several times: the
+    // prompt and the signal handler race, and must agree every time.
+    for (round, typed) in [b"" as &[u8], b"half", b"", b"pw\n"].iter().enumerate() {
+        let mut t = Terminal::start(&f, "generate");
+        t.expect("password (hidden): ");
+        t.type_in(typed);
+        if typed.ends_with(b"\n") {
+            t.expect("again to confirm: ");
+        }
+        t.type_in(b"\x03");
+        let (code, screen) = t.finish_within(Duration::from_secs(10));
+        assert_eq!(code, 130, "round {round}: {screen}");
+        assert!(
+            screen.contains("nothing was changed"),
+            "round {round}: {screen}"
+        );
+        assert!(
+            !screen.contains("cannot read from the terminal"),
+            "{screen}"
+        );
+        assert_eq!(f.snapshot(), before);
+        assert_eq!(f.leftovers(), Vec::<std::path::PathBuf>::new());
+    }
 }

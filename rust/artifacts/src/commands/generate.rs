@@ -306,6 +306,25 @@ impl Run<'_> {
         let program = self.programs[&index].clone()?;
         let empty = BTreeMap::new();
         let answers = self.answers.get(&index).unwrap_or(&empty);
+        // The dependencies' secret values, kept out of its logs.
+        let read_back: Vec<_> = node
+            .depends_on
+            .iter()
+            .flat_map(|d| {
+                let dep = &self.plan.nodes[*d].artifact;
+                let files = inputs
+                    .iter()
+                    .find(|(n, _)| *n == dep.name)
+                    .map(|(_, o)| o.files());
+                files.map_or_else(Vec::new, |dir| {
+                    crate::redact::secret_files(
+                        dep.files.iter().map(|(n, f)| (n, f.secret)),
+                        &dir,
+                        Some(&dep.name),
+                    )
+                })
+            })
+            .collect();
         let inputs: Vec<(&str, PathBuf)> = inputs
             .iter()
             .map(|(n, o)| (n.as_str(), o.files()))
@@ -319,8 +338,10 @@ impl Run<'_> {
             self.sandbox,
             self.timeout,
             show,
+            &read_back,
         )?;
-        let redactor = crate::redact::Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())));
+        let redactor = crate::redact::Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())))
+            .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
         crate::store::artifact::write(node, &output.files(), &redactor, origin)?;

@@ -285,12 +285,13 @@ impl Readback {
     ) {
         for &i in &work.restore {
             let node = &plan.nodes[i];
+            // serialize adds the values it stores to the redactor itself.
             let result = self.read(node).and_then(|out| {
                 // The values are unchanged, so is their origin.
                 crate::store::artifact::write(
                     node,
                     &out.files(),
-                    &Redactor::new([]),
+                    &Redactor::default(),
                     node.origin.clone(),
                 )
             });

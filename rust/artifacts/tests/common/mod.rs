@@ -469,3 +469,45 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
 pub fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
+
+/// A script backend `name` declared in the flake's `backend.toml` (and
+/// `git add`ed), its scripts (`/bin/sh` bodies) in `f.dir/backend-<name>`;
+/// `extra` are more keys of the backend (e.g. `timeout = 3`).
+pub fn script_backend(
+    f: &Fixture,
+    name: &str,
+    extra: &str,
+    check: &str,
+    serialize: &str,
+    deserialize: &str,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = f.dir.path().join(format!("backend-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut toml = format!("[{name}]\n{extra}\n[{name}.nixos]\n");
+    for (script, body) in [
+        ("check", check),
+        ("serialize", serialize),
+        ("deserialize", deserialize),
+    ] {
+        let path = dir.join(script);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        toml.push_str(&format!("{script} = \"{}\"\n", path.display()));
+    }
+    std::fs::write(f.root().join("backend.toml"), toml).unwrap();
+    git(&f.root(), &["add", "backend.toml"]);
+}
+
+/// Processes whose command line contains `marker` (`pgrep -f`).
+pub fn processes_matching(marker: &str) -> Vec<String> {
+    let out = Command::new("pgrep")
+        .args(["-a", "-f", marker])
+        .output()
+        .expect("pgrep (procps) is installed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.contains("pgrep"))
+        .map(String::from)
+        .collect()
+}

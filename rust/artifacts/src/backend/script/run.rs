@@ -41,6 +41,9 @@ impl Which {
 struct Ended {
     success: bool,
     log: Tail,
+    /// The caller's redactor and the secret files in `$out`: what
+    /// serialize got, or what deserialize wrote before it failed.
+    redactor: Redactor,
 }
 
 impl Call<'_> {
@@ -77,7 +80,6 @@ impl Call<'_> {
                 Which::Serialize,
                 &scripts.serialize,
                 &ended,
-                redactor,
                 "nothing was recorded as stored",
             ));
         }
@@ -112,7 +114,6 @@ impl Call<'_> {
                 Which::Deserialize,
                 script,
                 &ended,
-                &Redactor::new([]),
                 "its stored values could not be read",
             ));
         }
@@ -191,14 +192,34 @@ impl Call<'_> {
             blame(&why)
         })?;
         let log = ended.log;
+        let redactor = match out {
+            Some(out) => {
+                let secrets = self.secrets_in(out);
+                redactor.and(secrets.iter().map(|(l, v)| (l.clone(), v.as_slice())))
+            }
+            None => redactor.clone(),
+        };
         match ended.status {
             None => Err(blame(&format!(
                 "did not finish within {} and was stopped{}\n  hint: raise the backend's timeout if it needs longer",
                 crate::process::human(self.backend.timeout),
-                log.show(redactor)
+                log.show(&redactor)
             ))),
-            Some(status) => Ok(Ended { success: status.success(), log }),
+            Some(status) => Ok(Ended {
+                success: status.success(),
+                log,
+                redactor,
+            }),
         }
+    }
+
+    /// The artifact's secret files found in `dir`, to be redacted.
+    fn secrets_in(&self, dir: &Path) -> Vec<(String, zeroize::Zeroizing<Vec<u8>>)> {
+        crate::redact::secret_files(
+            self.node.artifact.files.iter().map(|(n, f)| (n, f.secret)),
+            dir,
+            None,
+        )
     }
 
     fn target_names(&self) -> Vec<&str> {
@@ -248,18 +269,11 @@ impl Call<'_> {
         )
     }
 
-    fn failed(
-        &self,
-        which: Which,
-        script: &Path,
-        ended: &Ended,
-        redactor: &Redactor,
-        consequence: &str,
-    ) -> String {
+    fn failed(&self, which: Which, script: &Path, ended: &Ended, consequence: &str) -> String {
         self.blame(
             which,
             script,
-            &format!("failed ({consequence}){}", ended.log.show(redactor)),
+            &format!("failed ({consequence}){}", ended.log.show(&ended.redactor)),
         )
     }
 }
