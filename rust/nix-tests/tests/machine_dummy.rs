@@ -279,7 +279,8 @@ fn the_generator_runs_in_the_units_sandbox_with_test_answers() {
     );
     assert_eq!(
         (get("home"), get("machine"), get("cwd"), get("tmpdir")),
-        ("/homeless-shelter", "alpha", "out", "writable")
+        // It starts in a private empty folder, not in $out (issue 15).
+        ("/homeless-shelter", "alpha", "work", "writable")
     );
     // systemd's sandbox: no network but loopback, no home, a private /tmp
     // (only the command's own folder), read-only system folders, few
