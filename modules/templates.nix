@@ -29,47 +29,17 @@ let
   isMachine = kind == "machine";
   scope = "artifacts: ${kind} ${names.show cfg.name}";
 
-  # The placeholders a content uses, as { artifact; file; }, once each.
-  used = content: lib.unique (map
-    (m: { artifact = builtins.elemAt m 0; file = builtins.elemAt m 1; })
-    (lib.filter builtins.isList (builtins.split helpers.placeholderPattern content)));
-
-  problemOf = u:
-    let artifact = cfg.store.${u.artifact}; in
-    if !(cfg.store ? ${u.artifact}) then
-      "uses the placeholder of artifact ${names.show u.artifact}, which this ${kind} does not declare (artifacts.store.${u.artifact})"
-    else if !(artifact.files ? ${u.file}) then
-      "uses the placeholder of file ${names.show u.file} of artifact ${names.show u.artifact}, which declares no such file"
-    else if !artifact.files.${u.file}.deploy then
-      "uses the placeholder of file ${names.show u.file} of artifact ${names.show u.artifact}, which has deploy = false: it never reaches the machine"
-    else null;
+  inherit (import ./template-spec.nix { inherit lib pkgs cfg; }) used problemOf spec specFile;
 
   templates = lib.filterAttrs (name: _: names.valid name) cfg.templates;
   good = name: t: lib.all (u: problemOf u == null) (used t.content);
 
-  spec = name: t: {
-    version = 1;
-    inherit (cfg) kind;
-    scope = cfg.name;
-    template = name;
-    inherit (t) content path mode;
-    owner = t.owner or null;
-    group = t.group or null;
-    placeholders = map
-      (u: {
-        inherit (u) artifact file;
-        placeholder = helpers.placeholder u.artifact u.file;
-        path = cfg.store.${u.artifact}.files.${u.file}.path;
-      })
-      (used t.content);
-  };
-  specFile = name: t: pkgs.writeText "artifacts-template-spec.json" (builtins.toJSON (spec name t));
   command = name: t:
     "${if cfg.package == null then "artifacts" else "${cfg.package}/bin/artifacts"} machine render --spec ${specFile name t}";
 
   # What makes the rendered file change: the spec, and the value of each
   # file used (the stored file's hash; the dummy unit's command).
-  trigger = name: t: builtins.hashString "sha256" (lib.concatStrings ([ "${specFile name t}\n" ] ++ map
+  trigger = name: t: builtins.hashString "sha256" (lib.concatStrings ([ "${builtins.toJSON (spec name t)}\n" ] ++ map
     (u:
       let
         artifact = cfg.store.${u.artifact};

@@ -72,11 +72,12 @@ fn openssl_ca_create_serial_signs_from_in() {
     // The serial file stayed in the generator's copy; the CSR in its
     // working folder: neither is stored.
     let stored = |artifact: &str| {
-        let mut names: Vec<String> = std::fs::read_dir(f.stored(&format!("machines/alpha/{artifact}")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.'))
-            .collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(f.stored(&format!("machines/alpha/{artifact}")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect();
         names.sort();
         names
     };
@@ -102,7 +103,10 @@ fn files_left_in_the_working_folder_are_not_output() {
     );
     let key = f.age_decrypt("machines/alpha/tor/key.age", "alpha");
     // It started in an empty folder of its own.
-    assert_eq!(String::from_utf8(key).unwrap(), "hs_ed25519_secret_key.tmp\n");
+    assert_eq!(
+        String::from_utf8(key).unwrap(),
+        "hs_ed25519_secret_key.tmp\n"
+    );
 }
 
 /// `runtimeInputs`' bin/ folders come before the caller's PATH: a package's

@@ -30,7 +30,7 @@ case "$artifact" in
       printf 'env=%s\n' "$(env | cut -d= -f1 | grep -vx 'PWD\|SHLVL\|_' | sort | tr '\n' ' ')"
       printf 'home=%s\n' "$HOME"
       printf 'machine=%s\n' "$machine"
-      printf 'cwd=%s\n' "$(test "$(pwd)" = "$out" && echo out)"
+      printf 'cwd=%s\n' "$(basename "$(pwd)")"
       printf 'tmpdir=%s\n' "$(test -w "$TMPDIR" && echo writable)"
       printf 'interfaces=%s\n' "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')"
       printf 'root=%s\n' "$(ls -A /root 2>/dev/null | wc -l)"

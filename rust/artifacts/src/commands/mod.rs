@@ -122,9 +122,7 @@ fn prepare_with(
     }));
     derivations.sort();
     derivations.dedup();
-    let build_error = crate::nix::build(&derivations)
-        .err()
-        .map(|e| e.to_string());
+    let build_error = crate::nix::build(&derivations).err().map(|e| e.to_string());
     plan.run_checks(&relevant);
     if plan.selected().next().is_none()
         && plan.problems.is_empty()

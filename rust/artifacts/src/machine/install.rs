@@ -74,7 +74,8 @@ impl Plan {
             };
             meta.file_type().is_file()
                 && meta.mode() & 0o7777 == t.mode
-                && t.owner.is_none_or(|(uid, gid)| (meta.uid(), meta.gid()) == (uid, gid))
+                && t.owner
+                    .is_none_or(|(uid, gid)| (meta.uid(), meta.gid()) == (uid, gid))
                 && std::fs::read(&t.path).ok() == std::fs::read(out.join(&t.name)).ok()
         })
     }
