@@ -148,7 +148,7 @@ in
         ({option}`artifacts.placeholder`), once the artifacts' files are
         deployed: a configuration file holding a secret, for every backend.
         Rendered atomically with the given owner and mode by the unit
-        `artifact-template-<name>.service`; nothing secret enters the Nix
+        `artifacts-template-<name>.service`; nothing secret enters the Nix
         store, a command line or the journal. ${nameRule}
       '';
     };

@@ -1,5 +1,5 @@
 # Templates (`artifacts.templates.<name>`), for every backend: the unit
-# `artifact-template-<name>.service` (a user unit in Home Manager) runs
+# `artifacts-template-<name>.service` (a user unit in Home Manager) runs
 # `artifacts machine render --spec <spec>` (rust/artifacts/src/machine/render.rs),
 # which reads the deployed files the content's placeholders stand for,
 # replaces them, and installs the result atomically with owner and mode;

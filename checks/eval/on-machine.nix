@@ -73,7 +73,7 @@ in
     activationInOrder = inOrder agenixMachine;
     template = {
       spec = (templateSpec agenixMachine).spec "greeter.conf" agenixMachine.artifacts.templates."greeter.conf";
-      unit = agenixMachine.systemd.services."artifact-template-greeter.conf".serviceConfig;
+      unit = agenixMachine.systemd.services."artifacts-template-greeter.conf".serviceConfig;
       trigger = agenixMachine.systemd.services.templated.restartTriggers;
     };
     files = lib.mapAttrs (_: artifact: lib.mapAttrs (_: f: { inherit (f) path owner group mode secret; }) artifact.files)

@@ -25,7 +25,7 @@ in
 {
   templatesAgenix = let config = machine [ agenixNixos base ]; in
     summary config // {
-      unit = config.systemd.services."artifact-template-app.conf";
+      unit = config.systemd.services."artifacts-template-app.conf";
       inherit (config.systemd.services) reader reloader;
       spec = (templateSpec config).spec "app.conf" config.artifacts.templates."app.conf";
     };
@@ -59,7 +59,7 @@ in
       artifacts.store.ca = { files.key.deploy = false; generator = gen "ca"; };
       artifacts.templates.bad.content = config.artifacts.placeholder.ca.key;
     })
-  ]).systemd.services."artifact-template-bad".serviceConfig.ExecStart;
+  ]).systemd.services."artifacts-template-bad".serviceConfig.ExecStart;
 
   # In a home: a user unit.
   templatesHome =
@@ -77,7 +77,7 @@ in
       ];
     in
     summary config // {
-      unit = config.systemd.user.services."artifact-template-env";
+      unit = config.systemd.user.services."artifacts-template-env";
       reader = config.systemd.user.services.reader.Unit;
       inherit (config.artifacts.templates.env) path;
     };

@@ -4,7 +4,7 @@
 { lib, cfg, isMachine, nameRule }:
 let
   inherit (lib) mkOption types literalExpression;
-  templateUnit = name: "artifact-template-${builtins.replaceStrings [ "@" "+" ] [ "\\x40" "\\x2b" ] name}.service";
+  templateUnit = name: "artifacts-template-${builtins.replaceStrings [ "@" "+" ] [ "\\x40" "\\x2b" ] name}.service";
   unitKind = if isMachine then "systemd.services" else "systemd.user.services";
 in
 types.submodule ({ name, ... }: {
@@ -54,7 +54,7 @@ types.submodule ({ name, ... }: {
       type = types.str;
       readOnly = true;
       default = templateUnit name;
-      defaultText = literalExpression ''"artifact-template-<name>.service"'';
+      defaultText = literalExpression ''"artifacts-template-<name>.service"'';
       description = ''
         The unit that renders the file${lib.optionalString (!isMachine) " (a user unit)"},
         bound to the units of the artifacts it uses. ${nameRule}

@@ -351,5 +351,9 @@ fn the_users_stage_is_made_by_activation_before_users() {
     let first = std::fs::read_to_string(&hash).unwrap();
     let out = c.root.run(&format!("{text}{users}"), &Sandbox::none());
     succeeded("activation again", &out);
-    assert_eq!(std::fs::read_to_string(&hash).unwrap(), first, "the same spec: not generated again");
+    assert_eq!(
+        std::fs::read_to_string(&hash).unwrap(),
+        first,
+        "the same spec: not generated again"
+    );
 }

@@ -51,11 +51,11 @@ module_test!(
         ] {
             assert_eq!(
                 v[service]["wants"],
-                json!(["artifact-template-app.conf.service"])
+                json!(["artifacts-template-app.conf.service"])
             );
             assert_eq!(
                 v[service]["after"],
-                json!(["artifact-template-app.conf.service"])
+                json!(["artifacts-template-app.conf.service"])
             );
             assert_eq!(&v[service][kind], trigger, "{service}");
         }
@@ -102,7 +102,7 @@ module_test!(a_home_template_is_a_user_unit, "templatesHome", |v| {
     assert_eq!(unit["Install"]["WantedBy"], json!(["default.target"]));
     assert_eq!(
         v["reader"]["Wants"],
-        json!(["artifact-template-env.service"])
+        json!(["artifacts-template-env.service"])
     );
     assert_eq!(
         v["reader"]["X-Restart-Triggers"],
