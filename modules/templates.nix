@@ -54,7 +54,10 @@ let
       ) + "\n")
     (used t.content)));
 
-  artifactUnits = t: lib.unique (map (u: units.artifactUnit u.artifact) (used t.content));
+  # Only the built-in backends' artifacts have a unit (./units.nix); a
+  # script backend's module orders its own unit before the template's.
+  artifactUnits = t: lib.unique (map (u: units.artifactUnit u.artifact)
+    (lib.filter (u: backends ? ${helpers.backendOf cfg cfg.store.${u.artifact}}) (used t.content)));
   deployers = t: lib.unique (lib.concatMap
     (u: let b = helpers.backendOf cfg cfg.store.${u.artifact}; in
       if backends ? ${b} then backends.${b}.deployerUnits kind else [ ])
