@@ -82,7 +82,7 @@ let
     in
     ''
       if [ "$(cat ${lib.escapeShellArg stamp} 2>/dev/null)" != ${lib.escapeShellArg "${spec}"} ] || ${if missing == "" then "false" else missing}; then
-        if ${dummy.command artifactName artifact}; then
+        if ${lib.optionalString (artifact.runtimeInputs != [ ]) "PATH=${lib.makeBinPath artifact.runtimeInputs}:$PATH "}${dummy.command artifactName artifact}; then
           mkdir -p /run/artifacts-users-stage && echo ${lib.escapeShellArg "${spec}"} > ${lib.escapeShellArg stamp}
         else
           echo ${lib.escapeShellArg "${scope}, artifact ${names.show artifactName}: the users stage was not generated (see above)"} >&2
