@@ -5,7 +5,9 @@
 # produce the same manifest. The schema is documented in docs/manifest.md.
 { defaults }:
 let
-  schemaVersion = 1;
+  # 2: files carry `deploy` (and `path` is null when false), artifacts
+  # `neededFor` and `runtimeInputs`.
+  schemaVersion = 2;
 
   mapNamed = f: attrs: builtins.mapAttrs (name: value: f name (if value == null then { } else value)) attrs;
 
@@ -24,14 +26,18 @@ let
       in
       { drvPath = if built == [ ] then null else builtins.head built; inherit path; };
 
-  fileOf = { runtimeDir, artifact }: name: f: {
-    inherit name;
-    path = f.path or (defaults.filePath { inherit runtimeDir artifact; file = name; });
-    owner = f.owner or defaults.file.owner;
-    group = f.group or defaults.file.group;
-    mode = f.mode or defaults.file.mode;
-    secret = f.secret or defaults.file.secret;
-  };
+  fileOf = { runtimeDir, artifact }: name: f:
+    let deploy = f.deploy or true; in
+    {
+      inherit name deploy;
+      # A file that is never deployed has no path (reading the module's
+      # `path` of one throws).
+      path = if !deploy then null else f.path or (defaults.filePath { inherit runtimeDir artifact; file = name; });
+      owner = f.owner or defaults.file.owner;
+      group = f.group or defaults.file.group;
+      mode = f.mode or defaults.file.mode;
+      secret = f.secret or defaults.file.secret;
+    };
 
   promptOf = name: p: {
     inherit name;
@@ -54,6 +60,12 @@ let
     # Any JSON value, as declared; the CLI keeps its hash with the stored
     # artifact, so a change makes it stale.
     validation = a.validation or null;
+    # "services" | "users": when the files must be in place on the target
+    # (what script backends' modules must honour).
+    neededFor = a.neededFor or "services";
+    # Packages whose bin/ come first on the generator's PATH, built in the
+    # generators' batch.
+    runtimeInputs = map generatorOf (a.runtimeInputs or [ ]);
   };
 
   backendOf = b: {

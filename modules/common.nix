@@ -27,6 +27,8 @@ in
     (import ./dummy.nix { inherit kind; })
     (import ./units.nix { inherit kind; })
     (import ./services.nix { inherit kind; })
+    (import ./stages.nix { inherit kind; })
+    (import ./templates.nix { inherit kind; })
   ] ++ wirings;
 
   # A backend name the modules do not know is not an error here: it may be

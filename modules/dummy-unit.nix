@@ -14,7 +14,7 @@ let
   defaults = (import ../lib).defaults;
   units = import ./unit-names.nix;
   isMachine = kind == "machine";
-  paths = artifact: map (decl: decl.path) (lib.attrValues artifact.files);
+  paths = artifact: map (decl: decl.path) (lib.attrValues (lib.filterAttrs (_: decl: decl.deploy) artifact.files));
   under = prefixes: path: lib.any (p: path == p || lib.hasPrefix "${p}/" path) prefixes;
   anyUnder = prefixes: artifact: lib.any (under prefixes) (paths artifact);
   inRuntimeDir = path: lib.hasPrefix "\${XDG_RUNTIME_DIR}/" path || lib.hasPrefix "/run/user/" path;
@@ -107,6 +107,8 @@ rec {
     wantedBy = [ "multi-user.target" ];
     requires = dependencyUnits artifact;
     after = dependencyUnits artifact;
+    # The declared tools come first on the generator's PATH, as with the CLI.
+    path = artifact.runtimeInputs;
     # A changed definition restarts the unit in one step, which systemd
     # propagates to the units bound to it.
     stopIfChanged = false;

@@ -42,6 +42,18 @@ in
   ++ lib.concatLists (lib.mapAttrsToList
     (artifactName: artifact: lib.mapAttrsToList
       (fileName: decl: {
+        # The dummy backend makes files on the machine: one that must not
+        # be there cannot be made by it.
+        assertion = decl.deploy;
+        message = "${scope}, artifact ${names.show artifactName}: file ${names.show fileName} has deploy = false, "
+          + "but the dummy backend makes every file on the machine. Use a stored backend (agenix, sops-nix) for it, "
+          + "or set deploy = true.";
+      })
+      artifact.files)
+    dummies)
+  ++ lib.concatLists (lib.mapAttrsToList
+    (artifactName: artifact: lib.mapAttrsToList
+      (fileName: decl: {
         assertion = octal decl.mode;
         message = "${scope}, artifact ${names.show artifactName}: the mode ${builtins.toJSON decl.mode} of file "
           + "${names.show fileName} is not octal; the dummy backend needs one like \"0400\".";

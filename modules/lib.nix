@@ -63,15 +63,27 @@ rec {
     };
 
   # Every file the CLI stores for this scope (artifacts on agenix or
-  # sops-nix), secret or public. Files with an invalid name are left out
-  # (see safeFolder).
+  # sops-nix) that reaches the machine, secret or public. Files with an
+  # invalid name are left out (see safeFolder), and so are those with
+  # `deploy = false`: nothing deployed refers to them, so they are not in
+  # the system closure.
   storedFiles = cfg:
     lib.concatLists (lib.mapAttrsToList
       (artifactName: artifact:
         lib.optionals (isStoredBackend cfg artifact && safeFolder cfg artifactName artifact)
           (lib.mapAttrsToList (storedFile cfg artifactName artifact)
-            (lib.filterAttrs (fileName: _: names.valid fileName) artifact.files)))
+            (lib.filterAttrs (fileName: decl: names.valid fileName && decl.deploy) artifact.files)))
       cfg.store);
+
+  # The files of an artifact that reach the machine.
+  deployedFiles = artifact: lib.filterAttrs (_: decl: decl.deploy) artifact.files;
+
+  # The placeholder of a file in a template (`artifacts.placeholder`):
+  # fixed text naming it, safe in the Nix store, replaced on the machine by
+  # the deployed value. Names hold no `<`, `>`, `/` or `:` (./names.nix), so
+  # `placeholderPattern` finds the names back.
+  placeholder = artifactName: fileName: "<ARTIFACTS:${artifactName}/${fileName}:PLACEHOLDER>";
+  placeholderPattern = "<ARTIFACTS:([^<>/:]*)/([^<>/:]*):PLACEHOLDER>";
 
   # The secret files of the artifacts using `backend`.
   secretFiles = { cfg, backend }:

@@ -11,6 +11,7 @@
 let
   inherit (lib) mkOption types literalExpression;
   artifactsLib = import ../lib;
+  helpers = import ./lib.nix { inherit lib; };
   inherit (artifactsLib) defaults;
   cfg = config.artifacts;
   isMachine = kind == "machine";
@@ -127,6 +128,46 @@ in
         are made (generator). Where they are stored is the backend's
         business; the path a service reads is `files.<name>.path`.
         ${nameRule}
+      '';
+    };
+
+    templates = mkOption {
+      type = types.attrsOf (import ./types/template.nix { inherit lib cfg isMachine nameRule; });
+      default = { };
+      example = literalExpression ''
+        {
+          "attic.toml" = {
+            content = "token = ''${config.artifacts.placeholder.attic.token}";
+            owner = "atticd";
+            services = [ "atticd" ];
+          };
+        }
+      '';
+      description = ''
+        Files rendered on the target from a content with placeholders
+        ({option}`artifacts.placeholder`), once the artifacts' files are
+        deployed: a configuration file holding a secret, for every backend.
+        Rendered atomically with the given owner and mode by the unit
+        `artifacts-template-<name>.service`; nothing secret enters the Nix
+        store, a command line or the journal. ${nameRule}
+      '';
+    };
+
+    placeholder = mkOption {
+      type = types.attrsOf (types.attrsOf types.str);
+      readOnly = true;
+      default = lib.mapAttrs
+        (artifactName: artifact: lib.mapAttrs
+          (fileName: decl:
+            if decl.deploy then helpers.placeholder artifactName fileName
+            else throw "artifacts: ${kind} '${cfg.name}', artifact '${artifactName}': the file '${fileName}' has deploy = false: it never reaches the machine, so no template can use its placeholder. Set deploy = true, or leave it out of the template.")
+          artifact.files)
+        cfg.store;
+      defaultText = literalExpression ''"<ARTIFACTS:<artifact>/<file>:PLACEHOLDER>"'';
+      description = ''
+        `placeholder.<artifact>.<file>`: a fixed string standing for the
+        deployed file's value in {option}`artifacts.templates`, safe to put
+        in the Nix store. A file with `deploy = false` has none.
       '';
     };
 

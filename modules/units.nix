@@ -27,14 +27,19 @@ let
     (artifactName: artifact: names.valid artifactName && backends ? ${helpers.backendOf cfg artifact})
     cfg.store;
 
+  # The dummy backend's users stage is made by an activation script
+  # (./stages.nix), so its unit only checks, like the stock backends'.
+  usersStage = artifact: isMachine && artifact.neededFor == "users";
+
   deployedBy = artifact: decl:
-    if decl.secret then "${helpers.backendOf cfg artifact} deploys it"
+    if helpers.backendOf cfg artifact == "dummy" then "the activation script artifactsUsersStage makes it"
+    else if decl.secret then "${helpers.backendOf cfg artifact} deploys it"
     else if isMachine then "the activation script installs it from the Nix store"
     else "this unit installs it from the Nix store";
 
   check = artifactName: artifact: scripts.check {
     inherit cfg artifactName;
-    inherit (artifact) files;
+    files = helpers.deployedFiles artifact;
     deployedBy = deployedBy artifact;
   };
 
@@ -77,7 +82,7 @@ let
   };
 
   unitOf = artifactName: artifact:
-    if helpers.backendOf cfg artifact == "dummy" then dummy.service artifactName artifact
+    if helpers.backendOf cfg artifact == "dummy" && !usersStage artifact then dummy.service artifactName artifact
     else if isMachine then nixosService artifactName artifact
     else homeService artifactName artifact;
 

@@ -28,3 +28,5 @@ import ./machines.nix helpers
 // import ./dummy.nix helpers
 // import ./on-machine.nix helpers
 // import ./vm-nodes.nix helpers
+// import ./stages.nix helpers
+// import ./secret-templates.nix helpers

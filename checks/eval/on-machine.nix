@@ -14,9 +14,34 @@ let
       script = "cat /var/lib/greeter/text";
     };
   };
+  # NixOS' `users` step, stood in for: it reports what it finds at the
+  # password file, as NixOS would read it.
+  usersStep = {
+    system.activationScripts.users.text = ''
+      echo "users step: $(stat -L -c '%U %a' /run/artifacts/password/hash 2>&1) $(head -c 3 /run/artifacts/password/hash 2>&1)"
+    '';
+  };
+  # A template rendered from two agenix-deployed files and a public value,
+  # read by the service `templated`.
+  template = { config, ... }: {
+    artifacts.package = pkgs.artifacts;
+    systemd.services.templated = { serviceConfig.User = "greeter"; script = "cat /var/lib/greeter/greeter.conf"; };
+    artifacts.templates."greeter.conf" = {
+      content = "greeting=${config.artifacts.placeholder.greeting.text}"
+        + "key=${config.artifacts.placeholder.wg.private}"
+        + "public=${config.artifacts.store.wg.files.public.value}";
+      path = "/var/lib/greeter/greeter.conf";
+      owner = "greeter";
+      group = "greeter";
+      mode = "0440";
+      services = [ "templated" ];
+    };
+  };
   agenixMachine = machine [
     agenixNixos
     greeter
+    usersStep
+    template
     {
       artifacts.directory = /. + params.directory;
       artifacts.store = declarations;
@@ -25,6 +50,14 @@ let
     }
   ];
   scripts = agenixMachine.system.activationScripts;
+  # Every activation script in the order NixOS runs them (by `deps`).
+  inOrder = config:
+    let
+      all = lib.mapAttrsToList (name: s: { inherit name; text = s.text or ""; deps = s.deps or [ ]; })
+        config.system.activationScripts;
+    in
+    map (e: { inherit (e) name text; }) (lib.toposort (a: b: builtins.elem a.name b.deps) all).result;
+  templateSpec = config: import ../../modules/template-spec.nix { inherit lib pkgs; cfg = config.artifacts; };
   unitScripts = config: lib.mapAttrs (_: unit: unit.script)
     (lib.filterAttrs (name: _: lib.hasPrefix "artifact-" name) config.systemd.services);
 in
@@ -36,6 +69,13 @@ in
     activation = map (name: { inherit name; inherit (scripts.${name}) text deps; })
       [ "agenixNewGeneration" "agenixInstall" "artifactsPublicFiles" "agenixChown" ];
     units = unitScripts agenixMachine;
+    # All of them, ordered as NixOS does: `users` after agenixInstall.
+    activationInOrder = inOrder agenixMachine;
+    template = {
+      spec = (templateSpec agenixMachine).spec "greeter.conf" agenixMachine.artifacts.templates."greeter.conf";
+      unit = agenixMachine.systemd.services."artifacts-template-greeter.conf".serviceConfig;
+      trigger = agenixMachine.systemd.services.templated.restartTriggers;
+    };
     files = lib.mapAttrs (_: artifact: lib.mapAttrs (_: f: { inherit (f) path owner group mode secret; }) artifact.files)
       agenixMachine.artifacts.store;
   };
@@ -101,5 +141,7 @@ in
         (lib.filterAttrs (name: _: lib.hasPrefix "artifact-" name) config.systemd.services);
       derivedUnit = { inherit (config.systemd.services.artifact-derived) requires after; };
       greeter = { inherit (config.systemd.services.greeter) bindsTo after restartTriggers; };
+      # The users stage: the activation script before `users`.
+      usersStage = { inherit (config.system.activationScripts.artifactsUsersStage) text deps; usersDeps = config.system.activationScripts.users.deps; };
     };
 }

@@ -15,7 +15,7 @@ let
     users.users.alice = { name = "alice"; home = "/home/alice"; };
   };
   node = test: extra: machine ([ (lib.head (lib.attrValues test.nodes)) standIn ] ++ extra);
-  tests = lib.genAttrs [ "agenix" "sops-nix" "mixed" "dummy" "home-manager" "units" ] vm;
+  tests = lib.genAttrs [ "agenix" "sops-nix" "mixed" "dummy" "home-manager" "units" "password" "template" ] vm;
   units = tests.units;
   greeterTriggers = extra: (node units extra).systemd.services.greeter.restartTriggers;
   specialisation = name: (lib.head (lib.attrValues units.nodes) { inherit lib pkgs; config = { }; }).specialisation.${name}.configuration;

@@ -15,4 +15,6 @@ in
   vm-dummy = test ./dummy.nix;
   vm-home-manager = test ./home-manager.nix;
   vm-units = test ./units.nix;
+  vm-password = test ./password.nix;
+  vm-template = test ./template.nix;
 }

@@ -29,6 +29,9 @@ in
   } // (if kind == "machine" then {
     # sops-nix's Home Manager module has no owner/group: files belong to the user.
     inherit (f.decl) owner group;
+    # The users stage (../stages.nix): decrypted before users are made,
+    # under /run/secrets-for-users (the file's default path then).
+    neededForUsers = f.artifactConfig.neededFor == "users";
     # On NixOS sops-nix restarts (reloads) units itself, exactly when the
     # decrypted value changed; its Home Manager module cannot.
     restartUnits = map units.serviceUnit f.artifactConfig.services;

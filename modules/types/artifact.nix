@@ -67,6 +67,33 @@ types.submodule ({ name, config, ... }: {
         stale, so the next `artifacts generate` makes it again.
       '';
     };
+    neededFor = mkOption {
+      type = types.enum [ "services" "users" ];
+      default = "services";
+      example = "users";
+      description = ''
+        When the files must be in place. `"services"`: before the services
+        listed in {option}`services` start. `"users"`: before NixOS creates
+        users and sets their passwords during activation, for
+        `users.users.<name>.hashedPasswordFile`. Files of the users stage
+        are owned by root. On sops-nix they are sops-nix's
+        `neededForUsers` secrets and their default `path` is
+        `/run/secrets-for-users/<artifact>/<file>`; on agenix they are
+        decrypted before the users step; on the dummy backend an
+        activation script ordered before it makes them. Home Manager has
+        no users stage: `"users"` is an error there.
+      '';
+    };
+    runtimeInputs = mkOption {
+      type = types.listOf types.package;
+      default = [ ];
+      example = literalExpression "[ pkgs.openssl pkgs.wireguard-tools ]";
+      description = ''
+        Packages whose `bin/` folders come first on the generator's `PATH`,
+        built by the CLI in the same batch as the generators, so the
+        generator finds the same tools on every admin's machine.
+      '';
+    };
     backend = mkOption {
       type = types.nullOr types.str;
       default = null;

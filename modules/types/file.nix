@@ -35,6 +35,15 @@ let
       "${scope}: the public file '${name}' is not generated yet "
       + "(artifacts/${stored.relative} is missing). Run: ${command} "
       + "(or give ${option} a fallback with lib.mkDefault).";
+  # Where a file of the users stage is: sops-nix puts those under
+  # /run/secrets-for-users (its `neededForUsers`), the others where `path`
+  # says by default.
+  defaultPath =
+    if isMachine && artifact.neededFor == "users" && helpers.backendOf cfg artifact == "sops-nix"
+    then "/run/secrets-for-users/${artifactName}/${name}"
+    else defaults.filePath { inherit (cfg) runtimeDir; artifact = artifactName; file = name; };
+  notDeployed = "${scope}: the file '${name}' has deploy = false: it never reaches the machine, so it has no path "
+    + "(and no template can use it). Read it from a dependent's $in, or set files.${name}.deploy = true.";
   readable = !config.secret && helpers.isStoredBackend cfg artifact
     && helpers.safeFolder cfg artifactName artifact && names.valid name
     && helpers.isStored cfg stored;
@@ -43,12 +52,27 @@ in
   options = {
     path = mkOption {
       type = types.str;
-      default = defaults.filePath { inherit (cfg) runtimeDir; artifact = artifactName; file = name; };
+      default = if config.deploy then defaultPath else throw notDeployed;
       defaultText = literalExpression ''"''${config.artifacts.runtimeDir}/artifacts/<artifact>/<file>"'';
       description = ''
         Where the deployed file appears on the target. This is the path a
         service reads, and it is the same whatever backend stores the
-        artifact, so switching backends never changes it.
+        artifact, so switching backends never changes it. One exception:
+        a file of the users stage (`neededFor = "users"`) on sops-nix is
+        where sops-nix puts those, `/run/secrets-for-users/<artifact>/<file>`.
+        A file with `deploy = false` has no path: reading it is an error.
+      '';
+    };
+    deploy = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Whether the file reaches the machine. `false`: it is stored (for the
+        generators of dependents, through `$in`, for `show` and rekeying)
+        but never deployed: no `age.secrets` / `sops.secrets` entry, no unit
+        waits for it, nothing of it is in the system closure, and it has no
+        `path`. For a CA's private key, which every certificate's generator
+        needs and the server must not hold.
       '';
     };
     mode = mkOption {

@@ -20,4 +20,10 @@ gen: {
       printf 'public %s\n' "$key" > "$out/public"
     '';
   };
+  # A password hash NixOS reads while it creates users: the users stage.
+  password = {
+    files.hash = { };
+    neededFor = "users";
+    generator = gen "password" ''printf '$6$%s\n' "$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" > "$out/hash"'';
+  };
 }

@@ -91,9 +91,15 @@ pub fn run(
         copy_files(files, &in_dir.join(name))
             .map_err(|e| format!("cannot prepare $in/{name}: {e}"))?;
     }
+    // The generator starts in an empty folder of its own (the sandbox
+    // binds `work` beside `out`).
+    std::fs::create_dir(output.dir.path().join("work"))
+        .map_err(|e| format!("cannot prepare a working folder: {e}"))?;
+    let path = search_path(&node.artifact.runtime_inputs);
     let vars = [
         ("machine", node.scope.name.as_str()),
         ("artifact", node.artifact.name.as_str()),
+        ("PATH", path.as_str()),
     ];
     let in_dir = (!inputs.is_empty()).then_some(in_dir.as_path());
     let command = sandbox.command(program, &out, &prompts, in_dir, &vars);
@@ -130,6 +136,19 @@ pub fn run(
     let declared: BTreeSet<&str> = node.artifact.files.keys().map(String::as_str).collect();
     check_outputs(&out, &declared, &node.artifact.name, "nothing was stored")?;
     Ok(output)
+}
+
+/// The generator's PATH: the `bin/` folders of its runtime inputs first (in
+/// the declared order), then the caller's, kept so generators written for
+/// earlier versions still find their tools.
+fn search_path(runtime_inputs: &[crate::manifest::Generator]) -> String {
+    let caller = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+    runtime_inputs
+        .iter()
+        .map(|input| format!("{}/bin", input.path))
+        .chain(std::iter::once(caller))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn copy_files(from: &Path, to: &Path) -> std::io::Result<()> {

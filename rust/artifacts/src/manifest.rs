@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The manifest schema this CLI understands.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: files carry `deploy`, artifacts `neededFor` and `runtimeInputs`.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Whether a scope is a NixOS machine or a Home Manager home. It decides the
 /// storage folder: `machines/<name>` or `homes/<name>`.
@@ -130,18 +131,39 @@ pub struct Artifact {
     /// Any JSON value; when it changes, the artifact is stale.
     #[serde(default)]
     pub validation: Option<serde_json::Value>,
+    /// When the files must be in place on the target: `services` or
+    /// `users` (before NixOS creates users). The modules deploy by it;
+    /// script backends read it here.
+    #[serde(default = "services_stage", rename = "neededFor")]
+    pub needed_for: String,
+    /// Packages whose `bin/` folders come first on the generator's PATH,
+    /// built in the same batch as the generators.
+    #[serde(default, rename = "runtimeInputs")]
+    pub runtime_inputs: Vec<Generator>,
+}
+
+fn services_stage() -> String {
+    "services".into()
+}
+
+fn deployed() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct File {
     pub name: String,
-    /// Where the deployed file appears on the target (same for every backend).
-    pub path: String,
+    /// Where the deployed file appears on the target (same for every
+    /// backend); `None` for a file that is never deployed.
+    pub path: Option<String>,
     pub owner: String,
     pub group: String,
     pub mode: String,
     /// `false`: a public part, stored in plain text.
     pub secret: bool,
+    /// `false`: stored for dependents and admins, never deployed.
+    #[serde(default = "deployed")]
+    pub deploy: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -201,7 +223,13 @@ mod tests {
             test.prompts["test"].description.as_deref(),
             Some("test input")
         );
-        assert_eq!(test.files["secret"].path, "/run/artifacts/test/secret");
+        assert_eq!(
+            test.files["secret"].path.as_deref(),
+            Some("/run/artifacts/test/secret")
+        );
+        assert!(test.files["secret"].deploy);
+        assert_eq!(test.needed_for, "services");
+        assert!(test.runtime_inputs.is_empty());
 
         let attic = &m.artifacts["attic"];
         assert_eq!(attic.backend, "sops-nix");
@@ -210,7 +238,7 @@ mod tests {
             (env.owner.as_str(), env.group.as_str(), env.mode.as_str()),
             ("atticd", "atticd", "0400")
         );
-        assert_eq!(env.path, "/var/lib/attic/secrets/env");
+        assert_eq!(env.path.as_deref(), Some("/var/lib/attic/secrets/env"));
         assert!(env.secret && !attic.shared && attic.prompts.is_empty());
         let generator = attic.generator.as_ref().unwrap();
         assert!(generator
@@ -218,5 +246,19 @@ mod tests {
             .as_deref()
             .unwrap()
             .ends_with("-generate-attic.drv"));
+    }
+
+    /// What schema 2 added: a file that is never deployed (no path), the
+    /// users stage, runtime inputs.
+    #[test]
+    fn parses_deploy_stage_and_runtime_inputs() {
+        let json = r#"{"name":"ca","description":null,"backend":"agenix","shared":false,
+            "files":{"key":{"name":"key","path":null,"owner":"root","group":"root","mode":"0400","secret":true,"deploy":false}},
+            "prompts":{},"generator":null,"dependencies":[],"validation":null,"neededFor":"users",
+            "runtimeInputs":[{"drvPath":"/nix/store/x-openssl.drv","path":"/nix/store/x-openssl"}]}"#;
+        let a: Artifact = serde_json::from_str(json).unwrap();
+        assert!(!a.files["key"].deploy && a.files["key"].path.is_none());
+        assert_eq!(a.needed_for, "users");
+        assert_eq!(a.runtime_inputs[0].path, "/nix/store/x-openssl");
     }
 }

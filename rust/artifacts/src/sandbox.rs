@@ -1,5 +1,5 @@
 //! Running a generator: under bubblewrap when available (no network, clean
-//! environment, no home directory, only `$out` writable), or plainly with
+//! environment, no home directory, only `$out`, a private copy of `$in` and the working folder writable), or plainly with
 //! `--no-sandbox`.
 //!
 //! The sandbox looks like Nix's build sandbox, so that tools which ask "who am
@@ -104,8 +104,12 @@ impl Sandbox {
     }
 
     /// A command running `program` with `$out` and `$prompts` (host folders
-    /// `out`, `prompts`), `$in` (the dependencies' files, read-only) when
-    /// there are `inputs`, and the given variables, nothing else inherited.
+    /// `out`, `prompts`), `$in` (a private copy of the dependencies' files,
+    /// writable, thrown away) when there are `inputs`, and the given
+    /// variables (a `PATH` among them replaces the caller's), nothing else
+    /// inherited. It starts in `work`, an empty folder beside `out` that the
+    /// caller made: tools that drop files in their working folder must not
+    /// leave them in `$out`.
     pub fn command(
         &self,
         program: &Path,
@@ -115,6 +119,7 @@ impl Sandbox {
         vars: &[(&str, &str)],
     ) -> Command {
         let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+        let work = out.with_file_name("work");
         match self {
             Sandbox::None => {
                 let mut cmd = Command::new(program);
@@ -124,7 +129,7 @@ impl Sandbox {
                     .env("PATH", path)
                     .env("HOME", "/homeless-shelter")
                     .envs(vars.iter().copied())
-                    .current_dir(out);
+                    .current_dir(&work);
                 if let Some(inputs) = inputs {
                     cmd.env("in", inputs);
                 }
@@ -182,7 +187,7 @@ impl Sandbox {
                 if let Some(inputs) = inputs {
                     let sandbox_in = format!("{IN_SANDBOX}/in");
                     push(&[
-                        &"--ro-bind",
+                        &"--bind",
                         &inputs,
                         &sandbox_in,
                         &"--setenv",
@@ -190,8 +195,11 @@ impl Sandbox {
                         &sandbox_in,
                     ]);
                 }
+                let sandbox_work = format!("{IN_SANDBOX}/work");
+                push(&[&"--bind", &work, &sandbox_work]);
                 // The sandbox's own root (and so /etc) read-only too: only
-                // `$out` and the private /tmp and /nix/var are writable.
+                // `$out`, `$in`, the working folder and the private /tmp
+                // and /nix/var are writable.
                 push(&[&"--remount-ro", &"/"]);
                 push(&[
                     &"--setenv",
@@ -209,7 +217,7 @@ impl Sandbox {
                     &"HOME",
                     &"/homeless-shelter",
                 ]);
-                push(&[&"--setenv", &"TMPDIR", &"/tmp", &"--chdir", &sandbox_out]);
+                push(&[&"--setenv", &"TMPDIR", &"/tmp", &"--chdir", &sandbox_work]);
                 for (key, value) in vars {
                     push(&[&"--setenv", key, value]);
                 }

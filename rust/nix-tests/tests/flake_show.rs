@@ -48,7 +48,9 @@ fn flake_show_lists_the_vm_tests() {
             "vm-dummy",
             "vm-home-manager",
             "vm-mixed",
+            "vm-password",
             "vm-sops-nix",
+            "vm-template",
             "vm-units"
         ]
     );

@@ -36,7 +36,10 @@ fn defaults_fill_a_bare_declaration() {
              store.x.files.f = { }; store.x.prompts.p = { }; }"#,
     );
     let x = &m["artifacts"]["x"];
-    assert_eq!(m["schemaVersion"], 1);
+    assert_eq!(m["schemaVersion"], 2);
+    assert_eq!(x["files"]["f"]["deploy"], true);
+    assert_eq!(x["neededFor"], "services");
+    assert_eq!(x["runtimeInputs"], serde_json::json!([]));
     assert_eq!(m["defaultBackend"], "agenix");
     assert_eq!(x["backend"], "agenix");
     assert_eq!(x["files"]["f"]["path"], "/run/user/1000/artifacts/x/f");

@@ -313,3 +313,153 @@ fn restart_trigger_changes_exactly_when_the_stored_value_does() {
     assert_ne!(second, first);
     assert_eq!(trigger(), second);
 }
+
+/// Every activation script of the machine in the order NixOS runs them (by
+/// their `deps`), then `after`, in one bash.
+fn activate_in_order_then(root: &ThrowawayRoot, v: &Value, after: &str) -> Output {
+    let mut script = String::from("umask 0022\n");
+    for snippet in v["activationInOrder"].as_array().unwrap() {
+        script.push_str(&format!(
+            "# {}\n{}\n",
+            snippet["name"].as_str().unwrap(),
+            snippet["text"].as_str().unwrap()
+        ));
+    }
+    script.push_str("set -e\n");
+    script.push_str(after);
+    root.run(&script, &Sandbox::none())
+}
+
+fn order(v: &Value) -> Vec<String> {
+    v["activationInOrder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The users stage on agenix: the password file is decrypted, root's,
+/// before NixOS' `users` step (stood in for by a script that reports what
+/// it finds) runs.
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn a_users_stage_file_is_in_place_when_the_users_step_runs() {
+    let test = "a_users_stage_file_is_in_place_when_the_users_step_runs";
+    let Some(inputs) = test_inputs(test) else {
+        return;
+    };
+    if !available(test) {
+        return;
+    }
+    let flake = Flake::new();
+    flake.generate(&[]);
+    let v = flake.evaluate(&inputs);
+    let order = order(&v);
+    let at = |name: &str| order.iter().position(|n| n == name).unwrap();
+    assert!(
+        at("agenixInstall") < at("users") && at("users") < at("agenixChown"),
+        "{order:?}"
+    );
+    let root = ThrowawayRoot::new();
+    let hash = "/run/artifacts/password/hash";
+    let out = activate_in_order_then(&root, &v, &report(&[hash]));
+    let stdout = succeeded("activation", &out);
+    assert!(stdout.contains("users step: root 400 $6$"), "{stdout}");
+    assert_eq!(
+        parse(&stdout),
+        vec![(
+            format!("{hash} root root 400"),
+            flake.decrypt("machines/alpha/password/hash.age")
+        )]
+    );
+}
+
+/// A template rendered by `artifacts machine render` from two files agenix
+/// deployed and a public value, with the declared owner and mode; run
+/// again with the same values it touches nothing; the trigger of its
+/// service changes when a value it uses changes, not when another does.
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn a_template_is_rendered_from_agenix_files_and_again_only_when_a_value_changes() {
+    let test = "a_template_is_rendered_from_agenix_files_and_again_only_when_a_value_changes";
+    let Some(inputs) = test_inputs(test) else {
+        return;
+    };
+    if !available(test) {
+        return;
+    }
+    let flake = Flake::new();
+    flake.generate(&[]);
+    let v = flake.evaluate(&inputs);
+    assert_eq!(v["template"]["unit"]["UMask"], "0077");
+    let dir = tempfile::tempdir().unwrap();
+    let render = |v: &Value| {
+        let spec = dir.path().join("spec.json");
+        std::fs::write(&spec, v["template"]["spec"].to_string()).unwrap();
+        format!(
+            "{} machine render --spec {}\n",
+            artifacts_bin().display(),
+            spec.display()
+        )
+    };
+    let conf = "/var/lib/greeter/greeter.conf";
+    let expected = || {
+        format!(
+            "greeting={}key={}public={}",
+            flake.decrypt("machines/alpha/greeting/text.age"),
+            flake.decrypt("machines/alpha/wg/private.age"),
+            std::fs::read_to_string(flake.artifacts().join("machines/alpha/wg/public")).unwrap()
+        )
+    };
+    // Rendered, then rendered again with the same values (agenix's files
+    // live in a ramfs of this run): the second run touches nothing.
+    let inode = format!("echo \"inode $(stat -c %i {conf})\"\n");
+    let root = ThrowawayRoot::new();
+    let out = activate_in_order_then(
+        &root,
+        &v,
+        &(render(&v) + &inode + &render(&v) + &inode + &report(&[conf])),
+    );
+    let stdout = succeeded("activation and rendering", &out);
+    let inodes: Vec<&str> = stdout.lines().filter(|l| l.starts_with("inode ")).collect();
+    assert_eq!(inodes.len(), 2, "{stdout}");
+    assert_eq!(
+        inodes[0], inodes[1],
+        "rendering the same values again replaced the file"
+    );
+    assert_eq!(
+        parse(&stdout),
+        vec![(format!("{conf} greeter greeter 440"), expected())]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("template 'greeter.conf': installed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "template 'greeter.conf': /var/lib/greeter/greeter.conf is up to date, unchanged"
+        ),
+        "{stderr}"
+    );
+    use std::os::unix::fs::MetadataExt;
+    let before = std::fs::metadata(root.host(conf)).unwrap().ino();
+    assert_eq!(inodes[0], format!("inode {before}"));
+    // The restart trigger of `templated`: another artifact's new value
+    // leaves it, a used one's changes it, and rendering installs it.
+    let trigger = |v: &Value| v["template"]["trigger"][0].as_str().unwrap().to_string();
+    let first = trigger(&v);
+    flake.generate(&["--regenerate", "--artifact", "password"]);
+    assert_eq!(trigger(&flake.evaluate(&inputs)), first);
+    flake.generate(&["--regenerate", "--artifact", "greeting"]);
+    let v = flake.evaluate(&inputs);
+    assert_ne!(trigger(&v), first);
+    let out = activate_in_order_then(&root, &v, &(render(&v) + &report(&[conf])));
+    let stdout = succeeded("activation and rendering a new value", &out);
+    assert_eq!(
+        parse(&stdout),
+        vec![(format!("{conf} greeter greeter 440"), expected())]
+    );
+    assert_ne!(std::fs::metadata(root.host(conf)).unwrap().ino(), before);
+}

@@ -30,7 +30,7 @@ case "$artifact" in
       printf 'env=%s\n' "$(env | cut -d= -f1 | grep -vx 'PWD\|SHLVL\|_' | sort | tr '\n' ' ')"
       printf 'home=%s\n' "$HOME"
       printf 'machine=%s\n' "$machine"
-      printf 'cwd=%s\n' "$(test "$(pwd)" = "$out" && echo out)"
+      printf 'cwd=%s\n' "$(basename "$(pwd)")"
       printf 'tmpdir=%s\n' "$(test -w "$TMPDIR" && echo writable)"
       printf 'interfaces=%s\n' "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')"
       printf 'root=%s\n' "$(ls -A /root 2>/dev/null | wc -l)"
@@ -45,6 +45,8 @@ case "$artifact" in
     key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
     printf 'private %s\n' "$key" > "$out/private"
     printf 'public %s\n' "$key" > "$out/public" ;;
+  password)
+    printf '$6$%s\n' "$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" > "$out/hash" ;;
   derived)
     cat "$in/wg/public" "$in/wg/private" > "$out/copy" ;;
   wrong)
@@ -279,7 +281,8 @@ fn the_generator_runs_in_the_units_sandbox_with_test_answers() {
     );
     assert_eq!(
         (get("home"), get("machine"), get("cwd"), get("tmpdir")),
-        ("/homeless-shelter", "alpha", "out", "writable")
+        // It starts in a private empty folder, not in $out (issue 15).
+        ("/homeless-shelter", "alpha", "work", "writable")
     );
     // systemd's sandbox: no network but loopback, no home, a private /tmp
     // (only the command's own folder), read-only system folders, few
@@ -310,5 +313,47 @@ fn dependencies_are_read_where_their_unit_deployed_them() {
     assert_eq!(
         read("/run/artifacts/derived/copy"),
         read("/run/artifacts/wg/public") + &read("/run/artifacts/wg/private")
+    );
+}
+
+/// The users stage on the dummy backend: the activation script the module
+/// orders before `users` (with the spec it wrote and the `artifacts` of the
+/// store) makes the file, root's, before the users step reads it; run again
+/// with the same spec, it leaves the value alone.
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn the_users_stage_is_made_by_activation_before_users() {
+    let Some(c) = case("the_users_stage_is_made_by_activation_before_users") else {
+        return;
+    };
+    let stage = &c.v["usersStage"];
+    assert_eq!(stage["usersDeps"], json!(["artifactsUsersStage"]));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("artifacts-dummy-spec.json");
+    std::fs::write(&file, c.v["specs"]["password"].to_string()).unwrap();
+    let spec = store_add(&file);
+    let text = stage["text"]
+        .as_str()
+        .unwrap()
+        .replace(
+            "/nix/store/00000000000000000000000000000000-artifacts/bin/artifacts",
+            &c.bin,
+        )
+        .replace(
+            "/nix/store/00000000000000000000000000000000-artifacts-dummy-spec.json",
+            &spec,
+        );
+    let users = "echo \"users step: $(stat -c '%U %a' /run/artifacts/password/hash) $(cut -c1-3 /run/artifacts/password/hash)\"\n";
+    let out = c.root.run(&format!("{text}{users}"), &Sandbox::none());
+    let stdout = succeeded("activation", &out);
+    assert!(stdout.contains("users step: root 400 $6$"), "{stdout}");
+    let hash = c.root.host("/run/artifacts/password/hash");
+    let first = std::fs::read_to_string(&hash).unwrap();
+    let out = c.root.run(&format!("{text}{users}"), &Sandbox::none());
+    succeeded("activation again", &out);
+    assert_eq!(
+        std::fs::read_to_string(&hash).unwrap(),
+        first,
+        "the same spec: not generated again"
     );
 }

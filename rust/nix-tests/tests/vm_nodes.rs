@@ -22,7 +22,9 @@ module_test!(
                 "dummy",
                 "home-manager",
                 "mixed",
+                "password",
                 "sops-nix",
+                "template",
                 "units"
             ]
         );

@@ -115,9 +115,18 @@ fn prepare_with(
         Some(regenerate) => work::may_generate(&plan, regenerate),
         None => BTreeSet::new(),
     };
-    let build_error = crate::nix::build(&plan.derivations(&relevant, &generators))
-        .err()
-        .map(|e| e.to_string());
+    let mut derivations = plan.derivations(&relevant, &generators);
+    // The runtime inputs of the generators that may run, in the same batch.
+    derivations.extend(generators.iter().flat_map(|&i| {
+        plan.nodes[i]
+            .artifact
+            .runtime_inputs
+            .iter()
+            .filter_map(|input| input.drv_path.clone())
+    }));
+    derivations.sort();
+    derivations.dedup();
+    let build_error = crate::nix::build(&derivations).err().map(|e| e.to_string());
     plan.run_checks(&relevant);
     if plan.selected().next().is_none()
         && plan.problems.is_empty()

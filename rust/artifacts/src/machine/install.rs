@@ -57,6 +57,29 @@ impl Plan {
         Ok(Plan { files })
     }
 
+    /// The plan of one file, `name` in the folder given to [`Plan::install`].
+    pub fn one(name: &str, file: &FileSpec) -> Result<Plan, String> {
+        Ok(Plan {
+            files: vec![Target::resolve(name, file)?],
+        })
+    }
+
+    /// Whether every file is already at its path with this content (the
+    /// file `out/<name>`), owner and mode: then installing changes nothing.
+    pub fn in_place(&self, out: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        self.files.iter().all(|t| {
+            let Ok(meta) = std::fs::symlink_metadata(&t.path) else {
+                return false;
+            };
+            meta.file_type().is_file()
+                && meta.mode() & 0o7777 == t.mode
+                && t.owner
+                    .is_none_or(|(uid, gid)| (meta.uid(), meta.gid()) == (uid, gid))
+                && std::fs::read(&t.path).ok() == std::fs::read(out.join(&t.name)).ok()
+        })
+    }
+
     /// Installs `out/<name>` of every file, all or nothing.
     pub fn install(&self, out: &Path) -> Result<(), String> {
         let mut ready = Vec::new();

@@ -6,8 +6,10 @@
 //! private folder like the CLI does ([`run`]), checks it wrote exactly the
 //! declared files and installs them atomically at their paths with owner,
 //! group and mode ([`install`]). Nothing is stored in the flake.
+//! `artifacts machine render --spec FILE` renders a template ([`render`]).
 
 pub mod install;
+pub mod render;
 pub mod run;
 pub mod spec;
 
@@ -27,12 +29,15 @@ pub enum MachineCommand {
     /// Run a dummy-backend artifact's generator and install its files at
     /// their paths (what the artifact's systemd unit runs).
     Generate(GenerateArgs),
+    /// Render a template (`artifacts.templates.<name>`) from the deployed
+    /// files and install it (what the template's systemd unit runs).
+    Render(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The artifact's spec (JSON, written by the NixOS / Home Manager
-    /// module; see docs/manifest.md, "The dummy backend's spec").
+    /// The spec (JSON, written by the NixOS / Home Manager module; see
+    /// docs/manifest.md, "The dummy backend's spec" and "Templates").
     #[arg(long, value_name = "FILE")]
     pub spec: PathBuf,
 }
@@ -40,7 +45,15 @@ pub struct GenerateArgs {
 pub fn run(args: &MachineArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         MachineCommand::Generate(args) => generate(args),
+        MachineCommand::Render(args) => render(args),
     }
+}
+
+fn render(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    let spec = render::RenderSpec::read(&args.spec).map_err(anyhow::Error::msg)?;
+    let done = render::render(&spec).map_err(|e| anyhow::anyhow!("{}: {e}", spec.what()))?;
+    eprintln!("{}: {done}", spec.what());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {

@@ -28,13 +28,14 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
     let program = crate::generate::resolve_program(Path::new(&spec.generator))?;
     let dir = SecretDir::new().map_err(|e| format!("cannot create a private folder: {e}"))?;
     let root = dir.path();
-    let (out, prompts, inputs, tmp) = (
+    let (out, prompts, inputs, tmp, work) = (
         root.join("out"),
         root.join("prompts"),
         root.join("in"),
         root.join("tmp"),
+        root.join("work"),
     );
-    for folder in [&out, &prompts, &inputs, &tmp] {
+    for folder in [&out, &prompts, &inputs, &tmp, &work] {
         std::fs::create_dir(folder)
             .map_err(|e| format!("cannot prepare {}: {e}", folder.display()))?;
     }
@@ -70,7 +71,9 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
         )
         .env("HOME", "/homeless-shelter")
         .env("TMPDIR", &tmp)
-        .current_dir(&out);
+        // A private empty folder, not $out: what tools leave in their
+        // working folder must not count as output.
+        .current_dir(&work);
     let Ended { status, log } = crate::process::run(command, None, None)
         .map_err(|e| format!("cannot start the generator {}: {e}", program.display()))?;
     let Some(status) = status else {
