@@ -48,7 +48,7 @@ fn count(n: usize) -> String {
 
 /// Shows `text` and `question [y/N]` on the terminal and reads the answer:
 /// only `y`/`yes` (any case) agrees; Enter or end of input does not.
-fn yes_or_no(text: &str, question: &str) -> std::io::Result<bool> {
+pub fn yes_or_no(text: &str, question: &str) -> std::io::Result<bool> {
     let mut stderr = std::io::stderr().lock();
     write!(stderr, "{text}{question} [y/N] ")?;
     stderr.flush()?;
