@@ -179,7 +179,8 @@ pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if let (Command::Import(args), Some(("import", sub))) = (&mut cli.command, matches.subcommand()) {
+    if let (Command::Import(args), Some(("import", sub))) = (&mut cli.command, matches.subcommand())
+    {
         args.order = import_order(sub);
     }
     cli
@@ -192,7 +193,9 @@ fn import_order(matches: &clap::ArgMatches) -> Vec<ImportArg> {
             order.extend(indices.zip(values).map(|(i, v)| (i, make(v))));
         }
     };
-    take("targets", &|v| ImportArg::Target(v.to_string_lossy().into_owned()));
+    take("targets", &|v| {
+        ImportArg::Target(v.to_string_lossy().into_owned())
+    });
     take("from_file", &|v| ImportArg::File(v.into()));
     take("from_age", &|v| ImportArg::Age(v.into()));
     take("from_sops", &|v| ImportArg::Sops(v.into()));

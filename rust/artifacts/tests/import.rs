@@ -93,12 +93,16 @@ fn plaintext_files_are_stored_for_agenix_and_sops_nix_without_a_generator() {
     let check = f.run(&["check", "--artifact", "db", "--artifact", "vault"]);
     assert_eq!(check.code(), 0, "{}", check.all());
     let tracked = f.git_tracked();
-    for stored in ["machines/alpha/db/password.age", "machines/alpha/vault/token.sops"] {
+    for stored in [
+        "machines/alpha/db/password.age",
+        "machines/alpha/vault/token.sops",
+    ] {
         assert!(tracked.iter().any(|t| t == stored), "{tracked:?}");
     }
     assert!(f.leftovers().is_empty(), "{:?}", f.leftovers());
     // A later generate leaves the imported values alone.
-    f.run(&["generate", "--artifact", "db", "--artifact", "vault"]).ok();
+    f.run(&["generate", "--artifact", "db", "--artifact", "vault"])
+        .ok();
     assert_eq!(show(&f, "alpha/db/password"), b"s3cret\xff\n");
 }
 
@@ -109,18 +113,41 @@ fn an_agenix_file_for_the_old_host_key_is_moved_in_unchanged() {
     // An agenix secret of the machine's previous host key (gamma's here).
     let recipient = key_path("gamma").with_extension("pub");
     let mut age = Command::new("age");
-    age.args(["-R", recipient.to_str().unwrap(), "-o", old.to_str().unwrap()]);
+    age.args([
+        "-R",
+        recipient.to_str().unwrap(),
+        "-o",
+        old.to_str().unwrap(),
+    ]);
     common::run_with_stdin(age, b"from the old fleet\n").ok();
     // The wrong identity is named, and nothing is stored.
     let wrong = f
-        .run(&["import", "alpha/vault/token", "--from-age", old.to_str().unwrap(), "-i", &id("beta")])
+        .run(&[
+            "import",
+            "alpha/vault/token",
+            "--from-age",
+            old.to_str().unwrap(),
+            "-i",
+            &id("beta"),
+        ])
         .fails();
     assert!(wrong.stderr().contains("old.age"), "{}", wrong.all());
-    assert!(wrong.stderr().contains("nothing was imported"), "{}", wrong.all());
+    assert!(
+        wrong.stderr().contains("nothing was imported"),
+        "{}",
+        wrong.all()
+    );
     assert!(!f.stored("machines/alpha/vault").exists());
     // With the old key it lands in a sops-nix artifact, for the new host key.
-    f.run(&["import", "alpha/vault/token", "--from-age", old.to_str().unwrap(), "-i", &id("gamma")])
-        .ok();
+    f.run(&[
+        "import",
+        "alpha/vault/token",
+        "--from-age",
+        old.to_str().unwrap(),
+        "-i",
+        &id("gamma"),
+    ])
+    .ok();
     assert_eq!(
         f.sops_decrypt("machines/alpha/vault/token.sops", "alpha"),
         b"from the old fleet\n"
@@ -205,15 +232,28 @@ fn keys_of_sops_files_made_by_sops_are_imported() {
             &[("SOPS_AGE_KEY_FILE", &keyfile)],
         )
     };
-    assert_eq!(show(&f, "alpha/db/password"), expected(r#"["db"]["password"]"#));
+    assert_eq!(
+        show(&f, "alpha/db/password"),
+        expected(r#"["db"]["password"]"#)
+    );
     assert_eq!(show(&f, "alpha/db/user"), expected(r#"["db"]["user"]"#));
-    assert_eq!(show(&f, "alpha/vault/token"), expected(r#"["vault_token"]"#));
+    assert_eq!(
+        show(&f, "alpha/vault/token"),
+        expected(r#"["vault_token"]"#)
+    );
     assert_eq!(show(&f, "alpha/ca/key"), b"\x00\x01binary ca key\n");
     // An unknown key names the keys there are (names only, no values).
     let unknown = f
         .run(&[
-            "import", "alpha/vault/token", "--from-sops", yaml.to_str().unwrap(),
-            "--key", "db/pasword", "-i", keyfile.to_str().unwrap(), "--yes",
+            "import",
+            "alpha/vault/token",
+            "--from-sops",
+            yaml.to_str().unwrap(),
+            "--key",
+            "db/pasword",
+            "-i",
+            keyfile.to_str().unwrap(),
+            "--yes",
         ])
         .fails();
     assert!(unknown.stderr().contains("password"), "{}", unknown.all());
@@ -237,10 +277,7 @@ fn a_clan_export_is_imported_and_leftovers_are_listed() {
     assert!(err.contains("README"), "{err}");
     assert_eq!(show(&f, "alpha/db/password"), b"pw\n");
     assert_eq!(show(&f, "shared/join/t"), b"join-token\n");
-    assert_eq!(
-        f.age_decrypt("shared/join/t.age", "alpha"),
-        b"join-token\n"
-    );
+    assert_eq!(f.age_decrypt("shared/join/t.age", "alpha"), b"join-token\n");
 }
 
 #[test]
@@ -250,7 +287,12 @@ fn partial_imports_are_refused_and_replacing_needs_yes() {
     let password = write(&src, "password", b"pw");
     let user = write(&src, "user", b"app");
     let partial = f
-        .run(&["import", "alpha/db/password", "--from-file", password.to_str().unwrap()])
+        .run(&[
+            "import",
+            "alpha/db/password",
+            "--from-file",
+            password.to_str().unwrap(),
+        ])
         .fails();
     assert!(partial.stderr().contains("user"), "{}", partial.all());
     assert!(!f.stored("machines/alpha/db").exists());
@@ -275,7 +317,12 @@ fn partial_imports_are_refused_and_replacing_needs_yes() {
     assert_eq!(show(&f, "alpha/db/password"), b"new");
     // A source after no target, or a target without a source, is refused.
     let bad = f
-        .run(&["import", "--from-file", user.to_str().unwrap(), "alpha/db/user"])
+        .run(&[
+            "import",
+            "--from-file",
+            user.to_str().unwrap(),
+            "alpha/db/user",
+        ])
         .fails();
     assert!(bad.stderr().contains("before any target"), "{}", bad.all());
 }
@@ -300,7 +347,8 @@ fn dependents_of_an_imported_value_are_reported_stale() {
     };
     let run = |args: Vec<String>| f.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     run(args(&cert)).ok();
-    f.run(&["generate", "--artifact", "server", "-i", &id("admin")]).ok();
+    f.run(&["generate", "--artifact", "server", "-i", &id("admin")])
+        .ok();
     assert_eq!(show(&f, "alpha/server/cert"), b"c1\n");
     let cert2 = write(&src, "cert2", b"c2\n");
     let replaced = run(args(&cert2)).ok();

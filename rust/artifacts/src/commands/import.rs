@@ -130,12 +130,16 @@ pub fn run(flake: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
 /// Pairs each target with the one source after it (`--key` belongs to the
 /// `--from-sops` before it).
 fn pairs(order: &[ImportArg]) -> anyhow::Result<Vec<Wanted>> {
-    let usage = "each TARGET is followed by its source, e.g. `alpha/db/password --from-file ./password`";
+    let usage =
+        "each TARGET is followed by its source, e.g. `alpha/db/password --from-file ./password`";
     let mut wanted = Vec::new();
     let mut items = order.iter().peekable();
     while let Some(item) = items.next() {
         let ImportArg::Target(target) = item else {
-            anyhow::bail!("{} comes before any target\n  hint: {usage}", describe(item));
+            anyhow::bail!(
+                "{} comes before any target\n  hint: {usage}",
+                describe(item)
+            );
         };
         let source = match items.next() {
             Some(ImportArg::File(p)) => Source::File(p.clone()),
@@ -186,7 +190,10 @@ fn from_folder(dir: &Path) -> anyhow::Result<(Vec<Wanted>, Vec<String>)> {
     let mut leftovers = Vec::new();
     let mut files = Vec::new();
     walk(dir, dir, &mut files, &mut leftovers).map_err(|e| {
-        anyhow::anyhow!("cannot read {}: {e}\n  hint: pass the folder `clan vars export` wrote", dir.display())
+        anyhow::anyhow!(
+            "cannot read {}: {e}\n  hint: pass the folder `clan vars export` wrote",
+            dir.display()
+        )
     })?;
     for relative in files {
         let parts: Vec<&str> = relative.split('/').collect();
@@ -199,7 +206,8 @@ fn from_folder(dir: &Path) -> anyhow::Result<(Vec<Wanted>, Vec<String>)> {
             }
         };
         wanted.push(Wanted {
-            target: format!("{scope}/{artifact}/{file}"),
+            // As found in the folder, for the list of leftovers.
+            target: relative.clone(),
             scope: scope.into(),
             artifact: artifact.into(),
             file: file.into(),
@@ -278,7 +286,10 @@ fn resolve(
                 ),
                 None => "`artifacts list` shows every machine and artifact".into(),
             };
-            anyhow::bail!("{}: no such declared artifact file; nothing was imported\n  hint: {hint}", w.target);
+            anyhow::bail!(
+                "{}: no such declared artifact file; nothing was imported\n  hint: {hint}",
+                w.target
+            );
         };
         let node = &plan.nodes[i];
         if node.backend.on_machine() {
@@ -290,9 +301,18 @@ fn resolve(
             );
         }
         if let Status::Unusable { reason } = &node.status {
-            anyhow::bail!("{}, artifact {}: {reason}; nothing was imported", node.scope, node.artifact.name);
+            anyhow::bail!(
+                "{}, artifact {}: {reason}; nothing was imported",
+                node.scope,
+                node.artifact.name
+            );
         }
-        if by_node.entry(i).or_default().insert(w.file.clone(), w.source).is_some() {
+        if by_node
+            .entry(i)
+            .or_default()
+            .insert(w.file.clone(), w.source)
+            .is_some()
+        {
             anyhow::bail!("{} is named twice; nothing was imported", w.target);
         }
     }
@@ -339,7 +359,10 @@ fn confirm(plan: &Plan, by_node: &ByNode, yes: bool) -> anyhow::Result<()> {
     if yes || replaced.is_empty() {
         return Ok(());
     }
-    let labels: Vec<String> = replaced.iter().map(|n| format!("  {}  {}", n.label(), n.status)).collect();
+    let labels: Vec<String> = replaced
+        .iter()
+        .map(|n| format!("  {}  {}", n.label(), n.status))
+        .collect();
     let text = format!(
         "import replaces the stored values of:\n{}\nMachines keep the old values until they are deployed again.\n",
         labels.join("\n")
@@ -386,7 +409,9 @@ fn read_source<'a>(
 fn report_stale_dependents(plan: &Plan, by_node: &ByNode, flake: &crate::flake::Flake) {
     let imported: BTreeSet<usize> = by_node.keys().copied().collect();
     let dependents = closure(
-        imported.iter().flat_map(|&i| plan.nodes[i].dependents.clone()),
+        imported
+            .iter()
+            .flat_map(|&i| plan.nodes[i].dependents.clone()),
         |i| plan.nodes[i].dependents.clone(),
     );
     let stale: Vec<String> = dependents
