@@ -34,6 +34,10 @@ pub enum Command {
     List(ListArgs),
     /// Decrypt a stored file with an administrator's identity and print it.
     Show(ShowArgs),
+    /// Store existing values (a plaintext file, an agenix `.age` file, a key
+    /// of a sops file, a `clan vars export` folder) as declared artifacts,
+    /// without running their generators.
+    Import(ImportArgs),
     /// Re-encrypt stored artifacts whose recipients or backend changed (or
     /// whose metadata was lost) from their stored values, without running
     /// any generator or asking anything.
@@ -111,6 +115,93 @@ pub struct ShowArgs {
     /// $SOPS_AGE_KEY_FILE and ~/.ssh/id_ed25519 where present.
     #[arg(long = "identity", short = 'i', value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub identities: Vec<std::path::PathBuf>,
+}
+
+/// `artifacts import`: each TARGET is followed by its source.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  artifacts import alpha/db/password --from-file ./old-password
+  artifacts import alpha/ssh/key --from-age secrets/alpha-ssh.age -i ~/.ssh/id_ed25519
+  artifacts import alpha/db/password --from-sops secrets/alpha.yaml --key db/password
+  artifacts import --from-folder ./clan-export")]
+pub struct ImportArgs {
+    /// `MACHINE/ARTIFACT/FILE` (or `shared/ARTIFACT/FILE`), each followed
+    /// by its source; an artifact is imported with all its files at once.
+    #[arg(value_name = "TARGET", add = ArgValueCompleter::new(show_targets))]
+    pub targets: Vec<String>,
+    /// The source of the TARGET before it: a plaintext file.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub from_file: Vec<std::path::PathBuf>,
+    /// The source of the TARGET before it: an age file (e.g. an agenix
+    /// secret), decrypted with --identity.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub from_age: Vec<std::path::PathBuf>,
+    /// The source of the TARGET before it: one key (--key) of a sops file
+    /// (YAML, JSON or binary), decrypted with --identity.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub from_sops: Vec<std::path::PathBuf>,
+    /// The key of the --from-sops file before it, as sops-nix names it
+    /// (`db/password` for nested keys).
+    #[arg(long, value_name = "KEY")]
+    pub key: Vec<String>,
+    /// A plaintext tree as `clan vars export` writes it
+    /// (`per-machine/<machine>/<artifact>/<file>`, `shared/<artifact>/<file>`):
+    /// every file matching a declared artifact file is imported.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with_all = ["targets", "from_file", "from_age", "from_sops", "key"])]
+    pub from_folder: Option<std::path::PathBuf>,
+    /// Replace stored values without asking (needed when there is no terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// An age identity file or OpenSSH private key (repeatable) that opens
+    /// --from-age and --from-sops files. Default: $SOPS_AGE_KEY_FILE and
+    /// ~/.ssh/id_ed25519 where present.
+    #[arg(long = "identity", short = 'i', value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub identities: Vec<std::path::PathBuf>,
+    /// The targets and sources in command-line order (filled by [`parse`]).
+    #[arg(skip)]
+    pub order: Vec<ImportArg>,
+}
+
+/// One target or source of `artifacts import`, in command-line order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportArg {
+    Target(String),
+    File(std::path::PathBuf),
+    Age(std::path::PathBuf),
+    Sops(std::path::PathBuf),
+    Key(String),
+}
+
+/// Parses the command line. `import` pairs each target with the source
+/// after it, which clap's per-flag lists do not keep, so the order is
+/// recovered from the argument positions.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Command::Import(args), Some(("import", sub))) = (&mut cli.command, matches.subcommand())
+    {
+        args.order = import_order(sub);
+    }
+    cli
+}
+
+fn import_order(matches: &clap::ArgMatches) -> Vec<ImportArg> {
+    let mut order: Vec<(usize, ImportArg)> = Vec::new();
+    let mut take = |id: &str, make: &dyn Fn(&std::ffi::OsStr) -> ImportArg| {
+        if let (Some(indices), Some(values)) = (matches.indices_of(id), matches.get_raw(id)) {
+            order.extend(indices.zip(values).map(|(i, v)| (i, make(v))));
+        }
+    };
+    take("targets", &|v| {
+        ImportArg::Target(v.to_string_lossy().into_owned())
+    });
+    take("from_file", &|v| ImportArg::File(v.into()));
+    take("from_age", &|v| ImportArg::Age(v.into()));
+    take("from_sops", &|v| ImportArg::Sops(v.into()));
+    take("key", &|v| ImportArg::Key(v.to_string_lossy().into_owned()));
+    order.sort_by_key(|(i, _)| *i);
+    order.into_iter().map(|(_, a)| a).collect()
 }
 
 #[derive(Debug, Args)]

@@ -48,7 +48,7 @@ fn count(n: usize) -> String {
 
 /// Shows `text` and `question [y/N]` on the terminal and reads the answer:
 /// only `y`/`yes` (any case) agrees; Enter or end of input does not.
-fn yes_or_no(text: &str, question: &str) -> std::io::Result<bool> {
+pub fn yes_or_no(text: &str, question: &str) -> std::io::Result<bool> {
     // Not holding stderr's lock while waiting: the Ctrl-C handler writes
     // to stderr and would wait for the answer before it could end the run.
     {

@@ -84,4 +84,24 @@ impl Identities {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+
+    /// The identities as owned boxes, as the sops crate takes them.
+    pub fn boxed(&self) -> Vec<Box<dyn age::Identity>> {
+        self.keys
+            .iter()
+            .map(|k| Box::new(Shared(k.clone())) as Box<dyn age::Identity>)
+            .collect()
+    }
+}
+
+/// A shared identity where an owned box is wanted.
+struct Shared(Arc<dyn age::Identity + Send + Sync>);
+
+impl age::Identity for Shared {
+    fn unwrap_stanza(
+        &self,
+        stanza: &age_core::format::Stanza,
+    ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
+        self.0.unwrap_stanza(stanza)
+    }
 }

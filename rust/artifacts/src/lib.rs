@@ -61,6 +61,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List(args) => commands::list::run(&cli.flake, args),
         Command::Show(args) => commands::show::run(&cli.flake, args),
         Command::Rekey(args) => commands::rekey::run(&cli.flake, args),
+        Command::Import(args) => commands::import::run(&cli.flake, args),
         Command::Machine(args) => machine::run(args),
         Command::Completions(args) => completions::print(args.shell),
     };

@@ -32,7 +32,9 @@ pub fn decrypt(file: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<Vec
     let file = layout::parse(file)?;
     let meta = &file.sops;
     check_supported(meta)?;
-    let mac_additional_data = timestamp::go_rfc3339(&meta.lastmodified)?;
+    // Checked before any key is opened, as before: a bad timestamp is a
+    // malformed file whoever reads it.
+    timestamp::go_rfc3339(&meta.lastmodified)?;
     let data_key = data_key(meta, identities)?;
 
     let plaintext = Zeroizing::new(value::decrypt(&data_key, &file.data, DATA_PATH).map_err(
@@ -41,21 +43,36 @@ pub fn decrypt(file: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<Vec
             ValueError::Malformed(why) => Error::Malformed(format!("data: {why}")),
         },
     )?);
-    let stored_mac =
-        value::decrypt(&data_key, &meta.mac, &mac_additional_data).map_err(|e| match e {
-            ValueError::Authentication => Error::MacTampered,
-            ValueError::Malformed(why) => Error::Malformed(format!("mac: {why}")),
-        })?;
-    let computed_mac = mac::compute(&plaintext, meta.mac_only_encrypted.unwrap_or(false));
-    if stored_mac != computed_mac.as_bytes() {
-        return Err(Error::MacMismatch);
-    }
+    verify_mac(
+        meta,
+        &data_key,
+        &mac::compute(&plaintext, meta.mac_only_encrypted.unwrap_or(false)),
+    )?;
     Ok(plaintext.to_vec())
 }
 
-/// Rejects files whose rules this crate does not implement, or that would
-/// leave `data` unencrypted.
-fn check_supported(meta: &Metadata) -> Result<(), Error> {
+/// Decrypts the file's stored MAC (authenticated with `lastmodified`) and
+/// compares it with the one computed from the decrypted values.
+pub(crate) fn verify_mac(
+    meta: &Metadata,
+    data_key: &[u8; datakey::DATA_KEY_LEN],
+    computed_mac: &str,
+) -> Result<(), Error> {
+    let mac_additional_data = timestamp::go_rfc3339(&meta.lastmodified)?;
+    let stored_mac =
+        value::decrypt(data_key, &meta.mac, &mac_additional_data).map_err(|e| match e {
+            ValueError::Authentication => Error::MacTampered,
+            ValueError::Malformed(why) => Error::Malformed(format!("mac: {why}")),
+        })?;
+    if stored_mac != computed_mac.as_bytes() {
+        return Err(Error::MacMismatch);
+    }
+    Ok(())
+}
+
+/// Rejects metadata this crate does not implement for any store: Shamir
+/// key groups and the regex rules (Go regexp semantics, comment tracking).
+pub(crate) fn check_key_sources_and_rules(meta: &Metadata) -> Result<(), Error> {
     let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
     if meta.key_groups.as_ref().is_some_and(|v| !v.is_null()) {
         return Err(Error::Unsupported("Shamir key groups (key_groups)".into()));
@@ -71,6 +88,13 @@ fn check_supported(meta: &Metadata) -> Result<(), Error> {
     {
         return Err(Error::Unsupported("regex encryption rules".into()));
     }
+    Ok(())
+}
+
+/// Rejects files whose rules this crate does not implement, or that would
+/// leave `data` unencrypted.
+fn check_supported(meta: &Metadata) -> Result<(), Error> {
+    check_key_sources_and_rules(meta)?;
     let name = DATA_PATH.trim_end_matches(':');
     let unencrypted = meta
         .unencrypted_suffix
@@ -89,7 +113,7 @@ fn check_supported(meta: &Metadata) -> Result<(), Error> {
 }
 
 /// Opens the data key with the first matching identity.
-fn data_key(
+pub(crate) fn data_key(
     meta: &Metadata,
     identities: &[Box<dyn age::Identity>],
 ) -> Result<Zeroizing<[u8; datakey::DATA_KEY_LEN]>, Error> {

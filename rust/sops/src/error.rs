@@ -70,6 +70,55 @@ pub enum Error {
     #[error("MAC mismatch: the values do not match the file's MAC (the file was tampered with)")]
     MacMismatch,
 
+    /// `decrypt_key`: the key (or its first `/`-separated part that is
+    /// missing, `key`) does not exist; `available` lists the key names at
+    /// that level (key names are clear text in sops files).
+    #[error(
+        "the key {key:?} does not exist in the sops file; keys at that level: {}",
+        list(available)
+    )]
+    KeyNotFound {
+        /// The key up to the missing part.
+        key: String,
+        /// The keys that exist where it was looked up, in file order.
+        available: Vec<String>,
+    },
+
+    /// `decrypt_key`: a part of the key names a value that is not a map, so
+    /// the rest of the key cannot be looked up in it.
+    #[error(
+        "the key {key:?} is a {kind}, not a map, so the rest of the key cannot be looked up in it"
+    )]
+    NotAMap {
+        /// The key up to the part that is not a map.
+        key: String,
+        /// `list`, or `value` for a leaf.
+        kind: &'static str,
+    },
+
+    /// `decrypt_key`: the key names a map or a list, not one value.
+    #[error("the key {key:?} names a {kind}, not a single value; {}", if available.is_empty() { "sops-nix cannot select list items".to_string() } else { format!("keys in it: {}", list(available)) })]
+    NotAValue {
+        /// The key as given.
+        key: String,
+        /// `map` or `list`.
+        kind: &'static str,
+        /// For a map, its keys in file order.
+        available: Vec<String>,
+    },
+
+    /// `decrypt_key`: the value is not a string; sops-nix refuses such
+    /// values ("is not a string"), so there is nothing it would write.
+    #[error(
+        "the value of key {key:?} is a {kind}, not a string: sops-nix only writes string values"
+    )]
+    NotAString {
+        /// The key as given.
+        key: String,
+        /// The value's type (`int`, `float`, `bool`, `null`, …), never the value.
+        kind: &'static str,
+    },
+
     /// Encryption failed (wrapping the data key with age, or AES-GCM).
     #[error("encryption failed: {0}")]
     Encrypt(String),
@@ -77,4 +126,13 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("could not get random bytes from the operating system: {0}")]
     Random(std::io::Error),
+}
+
+/// Key names for a message, comma-separated.
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "(none)".into()
+    } else {
+        names.join(", ")
+    }
 }

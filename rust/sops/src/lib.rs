@@ -39,6 +39,14 @@
 //! - The data key is age-encrypted separately for each recipient, armored,
 //!   in `sops.age[].enc`.
 //!
+//! # Reading one key of any sops file
+//!
+//! [`decrypt_key`] reads what sops-nix reads for one secret from an existing
+//! sops file in the YAML, JSON or binary store (`sops.secrets.<name>.key`),
+//! verifying the whole file's MAC first. It is for importing secrets that
+//! were made with the `sops` tool; this crate still writes only the binary
+//! store.
+//!
 //! # Keys
 //!
 //! sops-nix decrypts with the machine's SSH host key converted to an X25519
@@ -49,11 +57,16 @@
 
 mod datakey;
 mod decrypt;
+mod document;
 mod encrypt;
 mod error;
+mod extract;
+mod format;
 mod layout;
+mod leaf;
 mod mac;
 mod recipient;
+mod rules;
 mod ssh;
 mod timestamp;
 mod value;
@@ -62,5 +75,7 @@ pub use age;
 pub use decrypt::{decrypt, recipients};
 pub use encrypt::{encrypt, SOPS_VERSION};
 pub use error::Error;
+pub use extract::decrypt_key;
+pub use format::Format;
 pub use recipient::{parse_recipient, Recipient};
 pub use ssh::{ssh_ed25519_private_to_age_identity, ssh_ed25519_to_age};

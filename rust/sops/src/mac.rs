@@ -19,12 +19,37 @@ const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
 
 /// The MAC (upper-case hex SHA-512) of a binary-store file whose `data` is `plaintext`.
 pub(crate) fn compute(plaintext: &[u8], mac_only_encrypted: bool) -> String {
-    let mut hash = Sha512::new();
-    if mac_only_encrypted {
-        hash.update(MAC_ONLY_ENCRYPTED_INIT);
+    let mut mac = Mac::new(mac_only_encrypted);
+    mac.update(plaintext);
+    mac.finish()
+}
+
+/// The MAC of a tree, fed value by value in tree order.
+pub(crate) struct Mac(Sha512);
+
+impl Mac {
+    /// Starts a MAC (with sops' prefix when `mac_only_encrypted` is set).
+    pub(crate) fn new(mac_only_encrypted: bool) -> Mac {
+        let mut hash = Sha512::new();
+        if mac_only_encrypted {
+            hash.update(MAC_ONLY_ENCRYPTED_INIT);
+        }
+        Mac(hash)
     }
-    hash.update(plaintext);
-    hash.finalize().iter().map(|b| format!("{b:02X}")).collect()
+
+    /// Adds one value's `ToBytes` form.
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// Upper-case hex, as sops' `fmt.Sprintf("%X", hash.Sum(nil))`.
+    pub(crate) fn finish(self) -> String {
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
+    }
 }
 
 #[cfg(test)]

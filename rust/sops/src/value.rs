@@ -70,20 +70,32 @@ pub(crate) fn decrypt(
     value: &str,
     additional_data: &str,
 ) -> Result<Vec<u8>, ValueError> {
-    if value.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parts = parse(value)?;
-    if parts.kind != "str" && parts.kind != "bytes" {
+    let (plaintext, kind) = decrypt_typed(key, value, additional_data)?;
+    if kind != "str" && kind != "bytes" {
         return Err(ValueError::Malformed(format!(
-            "value has type {:?}, expected str",
-            parts.kind
+            "value has type {kind:?}, expected str"
         )));
     }
+    Ok(plaintext)
+}
+
+/// Decrypts a sops value of any type to its plaintext bytes and its `type:`
+/// tag (`str`, `int`, `float`, `bool`, …). `""` is an empty `str`: sops'
+/// `Cipher.Decrypt` returns `""` for it whatever the type would have been.
+pub(crate) fn decrypt_typed<'v>(
+    key: &[u8; 32],
+    value: &'v str,
+    additional_data: &str,
+) -> Result<(Vec<u8>, &'v str), ValueError> {
+    if value.is_empty() {
+        return Ok((Vec::new(), "str"));
+    }
+    let parts = parse(value)?;
+    let kind = parts.kind;
     let mut sealed = parts.data;
     sealed.extend_from_slice(&parts.tag);
     let cipher = SopsGcm::new(GenericArray::from_slice(key));
-    cipher
+    let plaintext = cipher
         .decrypt(
             GenericArray::from_slice(&parts.iv),
             Payload {
@@ -91,7 +103,8 @@ pub(crate) fn decrypt(
                 aad: additional_data.as_bytes(),
             },
         )
-        .map_err(|_| ValueError::Authentication)
+        .map_err(|_| ValueError::Authentication)?;
+    Ok((plaintext, kind))
 }
 
 /// The decoded parts of an `ENC[…]` string.

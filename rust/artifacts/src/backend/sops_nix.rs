@@ -72,28 +72,12 @@ impl Backend for SopsNix {
         Read::take(&mut *sealed, MAX_BYTES * 2)
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read: {e}"))?;
-        let keys: Vec<Box<dyn age::Identity>> = identities
-            .keys
-            .iter()
-            .map(|k| Box::new(Shared(k.clone())) as Box<dyn age::Identity>)
-            .collect();
+        let keys = identities.boxed();
         let out = Zeroizing::new(
             artifacts_sops::decrypt(&bytes, &keys).map_err(|e| format!("cannot decrypt: {e}"))?,
         );
         plaintext
             .write_all(&out)
             .map_err(|e| format!("cannot write: {e}"))
-    }
-}
-
-/// A shared identity where the sops crate wants owned boxes.
-struct Shared(std::sync::Arc<dyn age::Identity + Send + Sync>);
-
-impl age::Identity for Shared {
-    fn unwrap_stanza(
-        &self,
-        stanza: &age_core::format::Stanza,
-    ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
-        self.0.unwrap_stanza(stanza)
     }
 }

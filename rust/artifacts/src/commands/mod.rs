@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod generate;
+pub mod import;
 pub mod list;
 pub mod rekey;
 pub mod show;

@@ -70,7 +70,7 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             node.scope,
             node.artifact.name,
             node.backend.name(),
-            declared.path
+            declared.path.as_deref().unwrap_or("the file")
         );
     }
     if let crate::plan::Status::Damaged { reason } = &node.status {

@@ -148,6 +148,35 @@ pub fn sops_decrypt_with_type(file: &[u8], age_key_file_text: &str, input_type: 
         .unwrap()
 }
 
+/// `sops decrypt --extract <expression>` (e.g. `["db"]["password"]`) of a
+/// YAML or JSON file: (success, stdout).
+pub fn sops_extract(
+    file: &[u8],
+    age_key_file_text: &str,
+    input_type: &str,
+    expression: &str,
+) -> (bool, Vec<u8>) {
+    require_sops();
+    let dir = tempfile::tempdir().unwrap();
+    let enc = dir.path().join("secret.enc");
+    let keys = dir.path().join("keys.txt");
+    std::fs::write(&enc, file).unwrap();
+    std::fs::write(&keys, age_key_file_text).unwrap();
+    let out = sops_command(dir.path())
+        .env("SOPS_AGE_KEY_FILE", &keys)
+        .args([
+            "decrypt",
+            "--input-type",
+            input_type,
+            "--extract",
+            expression,
+        ])
+        .arg(&enc)
+        .output()
+        .unwrap();
+    (out.status.success(), out.stdout)
+}
+
 /// Decrypts with `sops`, asserting success, and returns stdout.
 pub fn sops_decrypt_ok(file: &[u8], age_key_file_text: &str) -> Vec<u8> {
     let out = sops_decrypt(file, age_key_file_text);
@@ -162,13 +191,30 @@ pub fn sops_decrypt_ok(file: &[u8], age_key_file_text: &str) -> Vec<u8> {
 /// Encrypts with the reference `sops` (binary in, binary out) for the
 /// given `age1…` recipients.
 pub fn sops_encrypt(plaintext: &[u8], recipients: &[&str]) -> Vec<u8> {
+    sops_encrypt_with(plaintext, "binary", recipients, &[], None)
+}
+
+/// Encrypts with the reference `sops` in the store `input_type` (`yaml`,
+/// `json`, `binary`, output in the same store), with extra `sops encrypt`
+/// arguments and optionally a `.sops.yaml` (for rules only it can set).
+pub fn sops_encrypt_with(
+    plaintext: &[u8],
+    input_type: &str,
+    recipients: &[&str],
+    extra_args: &[&str],
+    config: Option<&str>,
+) -> Vec<u8> {
     require_sops();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("secret.bin");
+    let plain = dir.path().join(format!("secret.{input_type}"));
     std::fs::write(&plain, plaintext).unwrap();
+    if let Some(config) = config {
+        std::fs::write(dir.path().join(".sops.yaml"), config).unwrap();
+    }
     let out = sops_command(dir.path())
         .args(["encrypt", "--age", &recipients.join(",")])
-        .args(["--input-type", "binary", "--output-type", "binary"])
+        .args(["--input-type", input_type, "--output-type", input_type])
+        .args(extra_args)
         .arg(&plain)
         .output()
         .unwrap();
