@@ -17,6 +17,9 @@ pub struct KeyError {
 pub struct Recipient {
     pub text: String,
     kind: Kind,
+    /// An administrator's key (`artifacts.adminRecipients`): the only
+    /// recipients of files that are never deployed.
+    pub admin: bool,
 }
 
 #[derive(Clone)]
@@ -67,7 +70,11 @@ impl Recipient {
         } else {
             return Err(error("expected `age1…` or `ssh-ed25519 …`".into()));
         };
-        Ok(Recipient { text, kind })
+        Ok(Recipient {
+            text,
+            kind,
+            admin: false,
+        })
     }
 
     /// The recipient for the `age` crate (agenix).

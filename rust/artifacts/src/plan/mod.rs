@@ -79,6 +79,17 @@ impl Node {
             .map(move |f| (f, self.dir.join(backend::stored_name(backend, f))))
     }
 
+    /// Who a stored file is encrypted to: everyone, or the administrators
+    /// only for a file that is never deployed (a stolen machine key must
+    /// not open a CA's private key).
+    pub fn recipients_for(&self, file: &crate::manifest::File) -> Vec<Recipient> {
+        self.recipients
+            .iter()
+            .filter(|r| file.deploy || r.admin)
+            .cloned()
+            .collect()
+    }
+
     /// The metadata of what is about to be stored (digests are added as
     /// the files are written).
     pub fn meta(&self) -> Meta {
@@ -92,6 +103,13 @@ impl Node {
                     .expect("hashing memory cannot fail")
             }),
             files: BTreeMap::new(),
+            admins_only: self
+                .artifact
+                .files
+                .values()
+                .filter(|f| f.secret && !f.deploy && !self.backend.on_machine())
+                .map(|f| backend::stored_name(self.backend, f))
+                .collect(),
             generation: None,
             made_at: None,
             dependencies: BTreeMap::new(),
@@ -504,6 +522,14 @@ impl Node {
         backend
             .check_recipients(&recipients)
             .map_err(|e| e.to_string())?;
+        if let Some(file) = artifact.files.values().find(|f| f.secret && !f.deploy) {
+            if backend.stores_in_flake() && !recipients.iter().any(|r| r.admin) {
+                return Err(format!(
+                    "file {} is never deployed (deploy = false), so it is encrypted to administrators only, and none is declared\n  hint: add an administrator's public key to artifacts.adminRecipients",
+                    file.name
+                ));
+            }
+        }
         let mut stored: BTreeMap<String, &str> = BTreeMap::new();
         for file in artifact.files.values() {
             let name = backend::stored_name(backend, file);
@@ -684,6 +710,10 @@ fn recipients_of(manifest: &Manifest) -> Result<Vec<Recipient>, String> {
     for admin in &manifest.admin_recipients {
         recipients.push(
             Recipient::parse(&format!("{scope}'s artifacts.adminRecipients entry"), admin)
+                .map(|mut r| {
+                    r.admin = true;
+                    r
+                })
                 .map_err(|e| e.to_string())?,
         );
     }

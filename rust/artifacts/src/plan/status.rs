@@ -303,6 +303,10 @@ fn compare(node: &Node, have: &Meta, stored_backend: &dyn Backend) -> Status {
         Status::NeedsRekey {
             reason: recipients_change(have, &want),
         }
+    } else if have.admins_only != want.admins_only {
+        Status::NeedsRekey {
+            reason: "files changed between deployed and never deployed (deploy); they are encrypted for their new recipients".into(),
+        }
     } else {
         Status::UpToDate
     }

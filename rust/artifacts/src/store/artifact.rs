@@ -45,7 +45,8 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         staging
             .add(&stored_name, |out| {
                 if file.secret {
-                    node.backend.seal(&mut input, out, &node.recipients)
+                    node.backend
+                        .seal(&mut input, out, &node.recipients_for(file))
                 } else {
                     std::io::copy(&mut input, out)
                         .map(|_| ())

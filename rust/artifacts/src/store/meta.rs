@@ -41,6 +41,14 @@ pub struct Meta {
     /// secret in the repository would let anyone guess it offline.
     /// `None` (version 2 metadata): unknown, so dependents are not stale
     /// until this artifact is generated again.
+    /// Stored secret files encrypted to the administrators only (never
+    /// deployed): a change of the flag re-encrypts them.
+    #[serde(
+        default,
+        rename = "adminsOnly",
+        skip_serializing_if = "std::collections::BTreeSet::is_empty"
+    )]
+    pub admins_only: std::collections::BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<String>,
     /// When the values were made (unix seconds), for rotation policies.

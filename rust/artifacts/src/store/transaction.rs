@@ -260,6 +260,7 @@ mod tests {
             generator: None,
             validation: None,
             files: BTreeMap::new(),
+            admins_only: Default::default(),
             generation: None,
             made_at: None,
             dependencies: BTreeMap::new(),
