@@ -6,7 +6,8 @@
 # exactly when its content does.
 #
 # On NixOS an activation script installs them, with owner, group and mode,
-# after users and groups exist: at boot and at every switch, before any
+# after users and groups exist (those of the users stage, owned by root,
+# before: `users` reads them): at boot and at every switch, before any
 # service (re)starts, as agenix does for secrets. In Home Manager the
 # artifact's user unit installs them (./units.nix), because a home's
 # runtime directory is emptied at logout and activation does not run then.
@@ -17,18 +18,29 @@ let
   cfg = config.artifacts;
   helpers = import ./lib.nix { inherit lib; };
   scripts = import ./scripts.nix { inherit lib; };
-  files = lib.filter (helpers.isStored cfg) (helpers.publicFiles cfg);
+  all = lib.filter (helpers.isStored cfg) (helpers.publicFiles cfg);
+  forUsers = f: (f.artifactConfig.neededFor or "services") == "users";
+  files = lib.filter (f: !forUsers f) all;
+  usersFiles = lib.filter forUsers all;
+  installAll = files: scripts.installFunction + lib.concatMapStrings
+    (f: scripts.install {
+      source = helpers.publicSource f;
+      inherit (f.decl) path mode owner group;
+    })
+    files;
 in
 {
   config = lib.optionalAttrs (kind == "machine") {
-    system.activationScripts.artifactsPublicFiles = lib.mkIf (files != [ ]) {
-      deps = [ "specialfs" "users" "groups" ];
-      text = scripts.installFunction + lib.concatMapStrings
-        (f: scripts.install {
-          source = helpers.publicSource f;
-          inherit (f.decl) path mode owner group;
-        })
-        files;
+    system.activationScripts = {
+      artifactsPublicFiles = lib.mkIf (files != [ ]) {
+        deps = [ "specialfs" "users" "groups" ];
+        text = installAll files;
+      };
+      artifactsPublicFilesForUsers = lib.mkIf (usersFiles != [ ]) {
+        deps = [ "specialfs" ];
+        text = installAll usersFiles;
+      };
+      users = lib.mkIf (usersFiles != [ ]) { deps = [ "artifactsPublicFilesForUsers" ]; };
     };
   };
 }

@@ -7,7 +7,8 @@
 # `systemd.services` is typed a little closer to NixOS: the list options our
 # modules and a user may both define (ordering, dependencies, triggers)
 # concatenate as NixOS' do, where `anything` would call two different lists
-# a conflict. Everything else in a service stays loose.
+# a conflict. Everything else in a service stays loose. The same holds for
+# `system.activationScripts.<s>.deps` (ours and agenix's both order `users`).
 { lib, ... }:
 let
   inherit (lib) mkOption types;
@@ -25,11 +26,19 @@ let
     freeformType = types.lazyAttrsOf types.anything;
     options.services = mkOption { type = types.attrsOf service; default = { }; };
   };
+  activationScript = types.either types.str (types.submodule {
+    freeformType = types.lazyAttrsOf types.anything;
+    options.deps = list;
+  });
+  system = types.submodule {
+    freeformType = types.lazyAttrsOf types.anything;
+    options.activationScripts = mkOption { type = types.attrsOf activationScript; default = { }; };
+  };
 in
 {
   options = {
     users = loose;
-    system = loose;
+    system = mkOption { type = system; default = { }; };
     systemd = mkOption { type = systemd; default = { }; };
     environment = loose;
     services = loose;

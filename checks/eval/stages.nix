@@ -48,6 +48,19 @@ in
       unit = { inherit (config.systemd.services.artifact-test) script; execStart = config.systemd.services.artifact-test.serviceConfig.ExecStart or null; };
     };
 
+  # Public parts of a users-stage artifact are installed before `users` too.
+  stagesPublic = let config = machine [
+    agenixNixos
+    {
+      artifacts.directory = fixtures;
+      artifacts.store.wg = { files.private = { }; files.public.secret = false; generator = gen "wg"; neededFor = "users"; };
+    }
+  ]; in
+    summary config // {
+      deps = scripts config;
+      forUsers = config.system.activationScripts.artifactsPublicFilesForUsers.text;
+    };
+
   # A password file of the services stage: the account would get none.
   stagesTooLate = summary (machine [ agenixNixos password (test "services") ]);
   # A users-stage file owned by someone else than root.

@@ -57,6 +57,19 @@ module_test!(
 );
 
 module_test!(
+    public_files_of_the_users_stage_are_installed_before_users,
+    "stagesPublic",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+        let users: Vec<String> = serde_json::from_value(v["deps"]["users"].clone()).unwrap();
+        assert!(users.contains(&"artifactsPublicFilesForUsers".to_string()), "{users:?}");
+        assert_eq!(v["deps"]["artifactsPublicFilesForUsers"], json!(["specialfs"]));
+        let text = v["forUsers"].as_str().unwrap();
+        assert!(text.contains("/run/artifacts/wg/public"), "{text}");
+    }
+);
+
+module_test!(
     a_password_file_of_the_services_stage_is_an_error,
     "stagesTooLate",
     |v| {
