@@ -45,6 +45,9 @@ rec {
     # $in/<dependency>/<file>: read where the dependency's unit deployed it.
     dependencies = lib.genAttrs (lib.filter (d: cfg.store ? ${d}) artifact.dependencies)
       (dependency: lib.mapAttrs (_: decl: decl.path) cfg.store.${dependency}.files);
+    # The declared tools' bin/ folders, first on the generator's PATH
+    # (NixOS units, Home Manager units and the users stage alike).
+    path = map (p: "${p}/bin") artifact.runtimeInputs;
   };
 
   specFile = artifactName: artifact:

@@ -62,8 +62,14 @@ module_test!(
     |v| {
         assert_eq!(failed(&v), Vec::<String>::new());
         let users: Vec<String> = serde_json::from_value(v["deps"]["users"].clone()).unwrap();
-        assert!(users.contains(&"artifactsPublicFilesForUsers".to_string()), "{users:?}");
-        assert_eq!(v["deps"]["artifactsPublicFilesForUsers"], json!(["specialfs"]));
+        assert!(
+            users.contains(&"artifactsPublicFilesForUsers".to_string()),
+            "{users:?}"
+        );
+        assert_eq!(
+            v["deps"]["artifactsPublicFilesForUsers"],
+            json!(["specialfs"])
+        );
         let text = v["forUsers"].as_str().unwrap();
         assert!(text.contains("/run/artifacts/wg/public"), "{text}");
     }

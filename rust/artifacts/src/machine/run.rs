@@ -65,10 +65,7 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
         .env("in", &inputs)
         .env("machine", &spec.machine)
         .env("artifact", &spec.artifact)
-        .env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
-        )
+        .env("PATH", search_path(&spec.path))
         .env("HOME", "/homeless-shelter")
         .env("TMPDIR", &tmp)
         // A private empty folder, not $out: what tools leave in their
@@ -90,4 +87,16 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
     let declared: BTreeSet<&str> = spec.files.keys().map(String::as_str).collect();
     crate::generate::check_outputs(&out, &declared, &spec.artifact, "no file was changed")?;
     Ok(Output { dir })
+}
+
+/// The declared tools' folders, then the unit's PATH.
+fn search_path(declared: &[String]) -> std::ffi::OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    let mut path = std::ffi::OsString::new();
+    for dir in declared {
+        path.push(dir);
+        path.push(":");
+    }
+    path.push(inherited);
+    path
 }

@@ -28,6 +28,9 @@ pub struct Spec {
     /// Dependency → its files' deployed paths, copied to `$in/<dep>/<file>`.
     #[serde(default)]
     pub dependencies: BTreeMap<String, BTreeMap<String, String>>,
+    /// The declared tools' `bin/` folders (`runtimeInputs`), first on PATH.
+    #[serde(default)]
+    pub path: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
