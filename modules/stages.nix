@@ -70,6 +70,21 @@ let
       (helpers.deployedFiles artifact))
     usersStage);
 
+  # With systemd-sysusers or userborn, users are made by a unit, not by the
+  # `users` activation script: agenix then decrypts after them (its module
+  # says so) and activation scripts cannot run before them. sops-nix's
+  # neededForUsers runs before both; the other backends would silently miss.
+  sysusers = (config.systemd.sysusers.enable or false) || (config.services.userborn.enable or false);
+  notBeforeSysusers = lib.mapAttrsToList
+    (artifactName: artifact: {
+      assertion = !sysusers || helpers.backendOf cfg artifact == "sops-nix";
+      message = "${scope}, artifact ${names.show artifactName}: neededFor = \"users\" with systemd-sysusers or userborn "
+        + "(which create users in a unit) holds only on the sops-nix backend; the ${helpers.backendOf cfg artifact} backend "
+        + "puts the files in place after users exist. Set artifacts.store.${artifactName}.backend = \"sops-nix\", "
+        + "or create users with the activation script (systemd.sysusers.enable = false; services.userborn.enable = false).";
+    })
+    usersStage;
+
   # The dummy backend's users stage: generate when the spec changed or a
   # file is missing; a failure is reported and does not stop activation
   # (NixOS goes on, the artifact's unit then names the missing file).
@@ -95,7 +110,7 @@ in
     {
       assertions =
         if isMachine then
-          map (message: { assertion = false; inherit message; }) tooLate ++ rootOwned
+          map (message: { assertion = false; inherit message; }) tooLate ++ rootOwned ++ notBeforeSysusers
         else
           lib.mapAttrsToList
             (artifactName: _: {

@@ -61,6 +61,19 @@ in
       forUsers = config.system.activationScripts.artifactsPublicFilesForUsers.text;
     };
 
+  # systemd-sysusers creates users in a unit: only sops-nix is in time.
+  stagesSysusersAgenix = summary (machine [ agenixNixos password (test "users") { systemd.sysusers.enable = true; } ]);
+  stagesSysusersSops = let config = machine [
+    sopsNixos
+    ({ config, ... }: {
+      systemd.sysusers.enable = true;
+      users.mutableUsers = true;
+      artifacts.directory = fixtures;
+      artifacts.store.attic = { backend = "sops-nix"; files.env = { }; generator = gen "attic"; neededFor = "users"; };
+      users.users.alice.hashedPasswordFile = config.artifacts.store.attic.files.env.path;
+    })
+  ]; in summary config;
+
   # A password file of the services stage: the account would get none.
   stagesTooLate = summary (machine [ agenixNixos password (test "services") ]);
   # A users-stage file owned by someone else than root.

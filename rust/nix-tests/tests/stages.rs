@@ -76,6 +76,28 @@ module_test!(
 );
 
 module_test!(
+    with_sysusers_only_sops_nix_is_in_time_for_users,
+    "stagesSysusersAgenix",
+    |v| {
+        let failed = failed(&v);
+        assert!(
+            failed.iter().any(|m| m.contains("systemd-sysusers")
+                && m.contains("artifact 'test'")
+                && m.contains("sops-nix")),
+            "{failed:?}"
+        );
+    }
+);
+
+module_test!(
+    with_sysusers_sops_nix_users_stage_is_accepted,
+    "stagesSysusersSops",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+    }
+);
+
+module_test!(
     a_password_file_of_the_services_stage_is_an_error,
     "stagesTooLate",
     |v| {
