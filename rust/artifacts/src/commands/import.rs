@@ -90,7 +90,7 @@ pub fn run(flake: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         for (file, source) in files {
             read_source(source, &output.files().join(file), &identities).map_err(|e| {
                 anyhow::anyhow!(
-                    "{}, artifact {}, file {file}: cannot import {source}: {e}; nothing was imported",
+                    "{}, artifact {}, file {file}: nothing was imported, because {source} cannot be read: {e}",
                     node.scope,
                     node.artifact.name
                 )
