@@ -15,14 +15,7 @@ const CHAIN: &str = r#"
     nixosConfigurations.alpha = machineWith "alpha" {
       adminRecipients = [ (key "admin") ];
       store = {
-        ca = {
-          files.key = { };
-          files.cert.secret = false;
-          validation = { subject = "/CN=Test CA"; };
-          generator = gen "ca" ''
-            openssl req -x509 -newkey ed25519 -nodes -keyout $out/key -out $out/cert -subj "/CN=Test CA" -days 30 2>/dev/null
-          '';
-        };
+        ca = ca // { validation = { subject = "/CN=Test CA"; }; };
         server = {
           files.key = { };
           files.cert.secret = false;

@@ -14,13 +14,7 @@ const CHAIN: &str = r#"
     nixosConfigurations.alpha = machineWith "alpha" {
       adminRecipients = [ (key "admin") ];
       store = {
-        ca = {
-          files.key = { };
-          files.cert.secret = false;
-          generator = gen "ca" ''
-            openssl req -x509 -newkey ed25519 -nodes -keyout $out/key -out $out/cert -subj "/CN=CA" -days 30 2>/dev/null
-          '';
-        };
+        inherit ca;
         server = {
           files.key = { };
           files.cert.secret = false;

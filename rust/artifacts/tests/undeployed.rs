@@ -10,13 +10,7 @@ const CA: &str = r#"
     nixosConfigurations.alpha = machineWith "alpha" {
       @ADMINS@
       store = {
-        ca = {
-          files.key.deploy = @DEPLOY@;
-          files.cert.secret = false;
-          generator = gen "ca" ''
-            openssl req -x509 -newkey ed25519 -nodes -keyout $out/key -out $out/cert -subj "/CN=Test CA" -days 30 2>/dev/null
-          '';
-        };
+        ca = ca // { files = ca.files // { key.deploy = @DEPLOY@; }; };
         server = {
           files.key = { };
           files.cert.secret = false;

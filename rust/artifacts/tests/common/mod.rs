@@ -17,6 +17,7 @@ const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
 /// - `gen NAME SCRIPT`: a generator derivation (an executable /bin/sh script)
 /// - `machine NAME STORE` / `machineWith NAME ATTRS`: a stand-in NixOS machine
 /// - `test`, `attic`: the announcement's two artifacts
+/// - `ca`: a self-signed CA made with openssl (`key`, public `cert`)
 const PRELUDE: &str = r#"
   lib = import ./lib;
   key = name: builtins.readFile (./keys + "/${name}_ed25519.pub");
@@ -32,6 +33,13 @@ const PRELUDE: &str = r#"
     files.secret = { };
     prompts.test.description = "test input";
     generator = gen "test" ''cat "$prompts/test" > "$out/secret"'';
+  };
+  ca = {
+    files.key = { };
+    files.cert.secret = false;
+    generator = gen "ca" ''
+      openssl req -x509 -newkey ed25519 -nodes -keyout $out/key -out $out/cert -subj "/CN=Test CA" -days 30 2>/dev/null
+    '';
   };
   attic = {
     files.env = { owner = "atticd"; group = "atticd"; path = "/var/lib/attic/secrets/env"; };
