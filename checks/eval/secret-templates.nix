@@ -1,7 +1,7 @@
 # Templates (`artifacts.templates`, modules/templates.nix): the rendering
 # unit, its binding to the artifacts' units, its services and their
 # triggers, and the placeholder errors, on a machine and in a home.
-{ lib, pkgs, machine, home, summary, failed, agenixNixos, agenixHome, fixtures, ... }:
+{ lib, pkgs, machine, home, summary, failed, agenixNixos, sopsNixos, agenixHome, fixtures, ... }:
 let
   gen = name: pkgs.writers.writeBash name "echo x > $out/secret";
   base = { config, ... }: {
@@ -27,6 +27,20 @@ in
     summary config // {
       unit = config.systemd.services."artifacts-template-app.conf";
       inherit (config.systemd.services) reader reloader;
+      spec = (templateSpec config).spec "app.conf" config.artifacts.templates."app.conf";
+    };
+  # The same template over sops-nix and dummy artifacts: bound to their
+  # units, with placeholders at the paths those backends deploy to.
+  templatesSopsDummy = let config = machine [
+    sopsNixos
+    base
+    {
+      artifacts.store.test.backend = "dummy";
+      artifacts.store.wg.backend = "sops-nix";
+    }
+  ]; in
+    summary config // {
+      unit = config.systemd.services."artifacts-template-app.conf";
       spec = (templateSpec config).spec "app.conf" config.artifacts.templates."app.conf";
     };
   # Another content or another stored value changes the trigger; the

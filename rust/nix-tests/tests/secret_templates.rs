@@ -90,6 +90,32 @@ module_test!(the_placeholder_of_an_undeployed_file_throws, error "templatesNotDe
     assert!(e.contains("artifact 'ca': the file 'key' has deploy = false: it never reaches the machine, so no template can use its placeholder"), "{e}");
 });
 
+module_test!(
+    templates_bind_to_sops_nix_and_dummy_artifacts_too,
+    "templatesSopsDummy",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+        let unit = &v["unit"];
+        assert_eq!(
+            unit["bindsTo"],
+            json!(["artifact-test.service", "artifact-wg.service"])
+        );
+        let after = unit["after"].as_array().unwrap();
+        assert!(after.contains(&json!("artifact-test.service")), "{after:?}");
+        assert!(after.contains(&json!("artifact-wg.service")), "{after:?}");
+        let paths: Vec<&str> = v["spec"]["placeholders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            ["/run/artifacts/test/secret", "/run/artifacts/wg/private"]
+        );
+    }
+);
+
 module_test!(a_home_template_is_a_user_unit, "templatesHome", |v| {
     assert_eq!(failed(&v), Vec::<String>::new());
     assert_eq!(v["path"], "${XDG_RUNTIME_DIR}/artifact-templates/env");
