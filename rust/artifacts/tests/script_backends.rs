@@ -610,6 +610,12 @@ fn enabled_inference_and_passthrough_sections() {
     assert_eq!(run.code(), 0, "{}", run.all());
     assert!(ran(&run).contains(&"alpha/b".to_string()), "{}", run.all());
     assert!(
+        run.all()
+            .contains("alpha/b: generated, not stored (passthrough of test)"),
+        "{}",
+        run.all()
+    );
+    assert!(
         !f.stored("machines/alpha/b").exists(),
         "a passthrough stores nothing"
     );
