@@ -104,6 +104,12 @@ impl Progress {
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         let label = node.label();
         let line = match result {
+            Ok(()) if node.status == crate::plan::Status::Passthrough => {
+                format!(
+                    "{label}: generated, not stored (passthrough of {})",
+                    node.backend.name()
+                )
+            }
             Ok(()) => format!("{label}: stored with {}", node.backend.name()),
             Err(message) => format!(
                 "error: {}, artifact {}: {message}",

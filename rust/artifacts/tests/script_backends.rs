@@ -322,18 +322,20 @@ fn broken_scripts_are_named_with_backend_script_machine_and_artifact() {
             .unwrap_or_else(|| {
                 panic!("{case}: no error names machine alpha and artifact b:\n{err}")
             });
-        assert!(
-            line.contains("the check script of backend fromtoml"),
-            "{case}: {line}"
-        );
+        let named = if case == "missing" {
+            format!(
+                "the check script {} of backend fromtoml (resolved against ",
+                check.display()
+            )
+        } else {
+            "the check script of backend fromtoml".to_string()
+        };
+        assert!(line.contains(&named), "{case}: {line}");
         assert!(
             line.contains(expected),
             "{case}: expected {expected:?} in {line}"
         );
-        assert!(
-            err.contains(&format!("script: {}", check.display())),
-            "{case}: {err}"
-        );
+        assert!(err.contains(&check.display().to_string()), "{case}: {err}");
         assert!(!ran(&run).contains(&"alpha/b".to_string()), "{case}");
     }
 }
@@ -586,4 +588,88 @@ fn a_configuration_name_that_is_no_valid_name_never_reaches_a_script() {
     beside.sort();
     // `$dir/nixos/../../x` would have been `x` here.
     assert_eq!(beside, ["backend", "flake", "log", "store", "tmp"]);
+}
+
+/// backend.toml's `enabled` inference, as in the original's BACKEND_GUIDE:
+/// both scripts → enabled unless `enabled = false`; neither → disabled
+/// unless `enabled = true` (a passthrough); one alone → an error.
+#[test]
+fn enabled_inference_and_passthrough_sections() {
+    let f = Fixture::new("");
+    let flake = |generator: &str| {
+        f.write_flake(&format!(
+            r#"nixosConfigurations.alpha = machineWith "alpha" {{ store.b = {{ backend = "test"; files.f = {{ }}; generator = gen "b" "{generator}"; }}; }};"#
+        ))
+    };
+    let toml = |text: &str| std::fs::write(f.root().join("backend.toml"), text).unwrap();
+    flake("echo v > $out/f");
+
+    // Passthrough: the generator runs every time, nothing is stored, check is content.
+    toml("[test.nixos]\nenabled = true\n");
+    let run = f.run(&["generate"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(ran(&run).contains(&"alpha/b".to_string()), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("alpha/b: generated, not stored (passthrough of test)"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        !f.stored("machines/alpha/b").exists(),
+        "a passthrough stores nothing"
+    );
+    let check = f.run(&["check"]);
+    assert_eq!(check.code(), 0, "{}", check.all());
+
+    // Its generator's output is still checked: an undeclared file fails.
+    flake("echo v > $out/f; echo x > $out/extra");
+    let run = f.run(&["generate"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(run.stderr().contains("extra"), "{}", run.stderr());
+    flake("echo v > $out/f");
+
+    // Neither script, no `enabled`: disabled, the target is refused.
+    for text in [
+        "[test.nixos]\n",
+        "[test.nixos]\nenabled = false\ncheck = \"./c\"\nserialize = \"./s\"\n",
+    ] {
+        toml(text);
+        let run = f.run(&["generate"]);
+        assert_eq!(run.code(), 1, "{text}: {}", run.all());
+        assert!(
+            run.stderr().contains("backend 'test.nixos' is disabled"),
+            "{text}: {}",
+            run.stderr()
+        );
+    }
+
+    // One script without the other.
+    for (text, expected) in [
+        (
+            "[test.nixos]\ncheck = \"./c\"\n",
+            "backend 'test.nixos': 'check' requires 'serialize' to be defined",
+        ),
+        (
+            "[test.nixos]\nserialize = \"./s\"\n",
+            "backend 'test.nixos': 'serialize' requires 'check' to be defined",
+        ),
+    ] {
+        toml(text);
+        let run = f.run(&["generate"]);
+        assert_eq!(run.code(), 1, "{text}: {}", run.all());
+        assert!(run.stderr().contains(expected), "{text}: {}", run.stderr());
+    }
+
+    // Both scripts: enabled; a missing one is named as written and as resolved.
+    toml("[test.nixos]\ncheck = \"./nonexistent-check.sh\"\nserialize = \"./s\"\n");
+    let run = f.run(&["generate"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let toml_path = std::fs::canonicalize(f.root().join("backend.toml")).unwrap();
+    let expected = format!(
+        "the check script ./nonexistent-check.sh of backend test (resolved against {}: {}) does not exist",
+        toml_path.display(),
+        toml_path.parent().unwrap().join("nonexistent-check.sh").display()
+    );
+    assert!(run.stderr().contains(&expected), "{}", run.stderr());
 }

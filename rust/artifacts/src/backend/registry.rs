@@ -2,7 +2,7 @@
 //! artifact's configuration declares in Nix (`artifacts.backends.<name>`),
 //! or one of the flake's `backend.toml`, in that order.
 
-use super::script::{self, leak, leak_name, ScriptBackend, Scripts};
+use super::script::{self, leak, leak_name, ScriptBackend, Scripts, Section};
 use super::{Backend, BUILTIN};
 use crate::manifest::Manifest;
 use std::collections::BTreeMap;
@@ -45,13 +45,16 @@ impl Registry {
                         .deserialize
                         .as_ref()
                         .map(|d| d.path.clone().into()),
+                    as_written: BTreeMap::new(),
                 };
+                let section = Section::Scripts(scripts);
                 leak(ScriptBackend {
                     name: leak_name(name),
                     origin: format!("artifacts.backends.{name} of {}", manifest.attribute),
-                    nixos: Some(scripts.clone()),
-                    home: Some(scripts.clone()),
-                    shared: Some(scripts),
+                    declared_in: None,
+                    nixos: Some(section.clone()),
+                    home: Some(section.clone()),
+                    shared: Some(section),
                     timeout: declaration
                         .timeout
                         .map_or(script::DEFAULT_TIMEOUT, Duration::from_secs),

@@ -345,10 +345,13 @@ impl Run<'_> {
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
         crate::store::artifact::write(node, &output.files(), &redactor, origin)?;
-        self.stored
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(node.dir.clone());
+        // A passthrough stored nothing: no folder for git to add.
+        if node.status != crate::plan::Status::Passthrough {
+            self.stored
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(node.dir.clone());
+        }
         Ok((output, generation))
     }
 }

@@ -379,6 +379,10 @@ impl Plan {
                             .backend
                             .as_script()
                             .expect("only script nodes are unchecked");
+                        let context = backend::script::Context::of(node.scope.kind);
+                        if script.passthrough(context) {
+                            return (i, Status::Passthrough);
+                        }
                         let status = match (backend::script::Call {
                             backend: script,
                             node,

@@ -57,6 +57,9 @@ pub enum Status {
     Unusable {
         reason: String,
     },
+    /// A passthrough section of a script backend (`enabled = true`, no
+    /// scripts): generated and checked on every run, never stored.
+    Passthrough,
 }
 
 impl Status {
@@ -64,7 +67,10 @@ impl Status {
     pub fn needs_generator(&self) -> bool {
         matches!(
             self,
-            Status::Missing { .. } | Status::Stale { .. } | Status::NotStored { .. }
+            Status::Missing { .. }
+                | Status::Stale { .. }
+                | Status::NotStored { .. }
+                | Status::Passthrough
         )
     }
 
@@ -78,7 +84,10 @@ impl Status {
 
     /// Whether `check` counts it as in order.
     pub fn in_order(&self) -> bool {
-        matches!(self, Status::UpToDate | Status::OnMachine)
+        matches!(
+            self,
+            Status::UpToDate | Status::OnMachine | Status::Passthrough
+        )
     }
 }
 
@@ -102,6 +111,7 @@ impl fmt::Display for Status {
             Status::Unchecked => f.write_str("not checked yet"),
             Status::NotStored { reason } => write!(f, "not stored: {reason}"),
             Status::Unusable { reason } => write!(f, "cannot be checked: {reason}"),
+            Status::Passthrough => f.write_str("passthrough: generated each run, not stored"),
         }
     }
 }

@@ -20,6 +20,13 @@ use std::path::Path;
 /// for generated values, the stored one for re-encrypted values.
 pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> Result<(), String> {
     refuse_links(node)?;
+    // A passthrough section stores nothing, not even metadata: the
+    // generator's checked output is all there is (BACKEND_GUIDE.md).
+    if let Some(script) = node.backend.as_script() {
+        if script.passthrough(crate::backend::script::Context::of(node.scope.kind)) {
+            return Ok(());
+        }
+    }
     let mut staging = Staging::new(&node.dir).map_err(|e| {
         format!(
             "cannot write into {}: {e}\n  hint: check permissions of the flake's artifacts folder",

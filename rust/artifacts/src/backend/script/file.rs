@@ -13,9 +13,10 @@
 //! deserialize = "./pass/deserialize"       # optional
 //! [pass.home]                              # Home Manager homes
 //! [pass.shared]                            # shared artifacts
+//! enabled = true                           # no scripts: a passthrough
 //! ```
 
-use super::{leak, leak_name, ScriptBackend, Scripts, DEFAULT_TIMEOUT};
+use super::{leak, leak_name, ScriptBackend, Scripts, Section, DEFAULT_TIMEOUT};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -95,6 +96,7 @@ fn read(
             key.clone(),
             leak(ScriptBackend {
                 origin: format!("backend.toml {}", canonical.display()),
+                declared_in: Some(canonical.clone()),
                 ..backend
             }),
         );
@@ -110,6 +112,7 @@ fn parse_backend(name: &str, value: &toml::Value, dir: &Path) -> Result<ScriptBa
     let mut backend = ScriptBackend {
         name: leak_name(name),
         origin: String::new(),
+        declared_in: None,
         nixos: None,
         home: None,
         shared: None,
@@ -140,45 +143,80 @@ fn parse_backend(name: &str, value: &toml::Value, dir: &Path) -> Result<ScriptBa
     Ok(backend)
 }
 
+/// One target section, with the original's `enabled` inference: both
+/// scripts → enabled unless `enabled = false`; neither → disabled unless
+/// `enabled = true` (then a passthrough); one without the other → an error.
 fn parse_scripts(
     name: &str,
     table_name: &str,
     value: &toml::Value,
     dir: &Path,
-) -> Result<Scripts, String> {
+) -> Result<Section, String> {
     let table = value
         .as_table()
         .ok_or_else(|| format!("[{name}.{table_name}] must be a table"))?;
-    let path = |key: &str| -> Result<Option<PathBuf>, String> {
+    for key in table.keys() {
+        if !["enabled", "check", "serialize", "deserialize"].contains(&key.as_str()) {
+            return Err(format!(
+                "[{name}.{table_name}] has an unknown key `{key}` (known: enabled, check, serialize, deserialize)"
+            ));
+        }
+    }
+    let written = |key: &str| -> Result<Option<&str>, String> {
         match table.get(key) {
             None => Ok(None),
             Some(v) => v
                 .as_str()
-                .map(|p| Some(dir.join(p)))
+                .map(Some)
                 .ok_or_else(|| format!("[{name}.{table_name}] {key} must be a path (a string)")),
         }
     };
-    for key in table.keys() {
-        if !["check", "serialize", "deserialize"].contains(&key.as_str()) {
-            return Err(format!(
-                "[{name}.{table_name}] has an unknown key `{key}` (known: check, serialize, deserialize)"
-            ));
-        }
-    }
-    let required = |key: &str| {
-        path(key)?.ok_or_else(|| {
-            format!("[{name}.{table_name}] needs `{key}`, the path of its {key} script")
-        })
+    let enabled = match table.get("enabled") {
+        None => None,
+        Some(v) => Some(
+            v.as_bool()
+                .ok_or_else(|| format!("[{name}.{table_name}] enabled must be true or false"))?,
+        ),
     };
-    Ok(Scripts {
-        check: required("check")?,
-        serialize: required("serialize")?,
-        deserialize: path("deserialize")?,
-    })
+    let (check, serialize, deserialize) = (
+        written("check")?,
+        written("serialize")?,
+        written("deserialize")?,
+    );
+    let pair = |a: &str, b: &str| {
+        format!("backend '{name}.{table_name}': '{a}' requires '{b}' to be defined")
+    };
+    let (check, serialize) = match (check, serialize) {
+        (Some(_), None) => return Err(pair("check", "serialize")),
+        (None, Some(_)) => return Err(pair("serialize", "check")),
+        (None, None) if deserialize.is_some() => {
+            return Err(pair("deserialize", "check' and 'serialize"))
+        }
+        (None, None) if enabled == Some(true) => return Ok(Section::Passthrough),
+        (None, None) => return Ok(Section::Disabled),
+        (Some(_), Some(_)) if enabled == Some(false) => return Ok(Section::Disabled),
+        (Some(check), Some(serialize)) => (check, serialize),
+    };
+    // Relative to backend.toml's folder; `.` components dropped so messages
+    // show the path a user would type.
+    let resolve = |p: &str| dir.join(p).components().collect::<PathBuf>();
+    let mut as_written = BTreeMap::new();
+    as_written.insert("check", check.to_string());
+    as_written.insert("serialize", serialize.to_string());
+    if let Some(d) = deserialize {
+        as_written.insert("deserialize", d.to_string());
+    }
+    Ok(Section::Scripts(Scripts {
+        check: resolve(check),
+        serialize: resolve(serialize),
+        deserialize: deserialize.map(resolve),
+        as_written,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Context;
     use super::*;
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -204,12 +242,15 @@ mod tests {
         let backends = load(&root).unwrap();
         let base = std::fs::canonicalize(dir.path()).unwrap();
         let pass = backends["pass"];
-        assert_eq!(pass.nixos.as_ref().unwrap().check, base.join("./c"));
+        assert_eq!(
+            pass.scripts(Context::Nixos).unwrap().check,
+            base.join("./c")
+        );
         assert_eq!(pass.timeout, Duration::from_secs(5));
         assert!(pass.home.is_none());
         let vault = backends["vault"];
         assert_eq!(
-            vault.shared.as_ref().unwrap().deserialize,
+            vault.scripts(Context::Shared).unwrap().deserialize,
             Some(base.join("more/d"))
         );
         assert!(vault
@@ -234,7 +275,10 @@ mod tests {
     fn mistakes_are_named() {
         let dir = tempfile::tempdir().unwrap();
         for (text, expected) in [
-            ("[x.nixos]\nserialize = \"s\"\n", "needs `check`"),
+            (
+                "[x.nixos]\nserialize = \"s\"\n",
+                "backend 'x.nixos': 'serialize' requires 'check' to be defined",
+            ),
             (
                 "[x.nixos]\ncheck = \"c\"\nserialize = \"s\"\nfoo = 1\n",
                 "unknown key `foo`",

@@ -24,6 +24,21 @@ pub struct Scripts {
     pub check: PathBuf,
     pub serialize: PathBuf,
     pub deserialize: Option<PathBuf>,
+    /// Each script's path as backend.toml writes it (`check` → `./c`), for
+    /// messages about a missing script; empty for Nix-declared backends.
+    pub as_written: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// One target section of a backend (`[pass.nixos]`), after backend.toml's
+/// `enabled` inference (BACKEND_GUIDE.md).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Section {
+    Scripts(Scripts),
+    /// `enabled = true` without scripts: the generator runs and its output
+    /// is checked, nothing is stored.
+    Passthrough,
+    /// `enabled = false`, or neither script: artifacts for it are refused.
+    Disabled,
 }
 
 /// Whom an artifact is for, as scripts see it (`$artifact_context`).
@@ -59,9 +74,11 @@ pub struct ScriptBackend {
     /// Where it was declared, for messages (`backend.toml at …`,
     /// `artifacts.backends.pass of nixosConfigurations.alpha`).
     pub origin: String,
-    pub nixos: Option<Scripts>,
-    pub home: Option<Scripts>,
-    pub shared: Option<Scripts>,
+    /// The backend.toml its relative script paths are resolved against.
+    pub declared_in: Option<PathBuf>,
+    pub nixos: Option<Section>,
+    pub home: Option<Section>,
+    pub shared: Option<Section>,
     pub timeout: Duration,
     /// Derivations of Nix-declared scripts, built with the generators.
     pub derivations: Vec<String>,
@@ -72,22 +89,36 @@ pub struct ScriptBackend {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl ScriptBackend {
+    fn section(&self, context: Context) -> (Option<&Section>, &'static str) {
+        match context {
+            Context::Nixos => (self.nixos.as_ref(), "nixos"),
+            Context::Homemanager => (self.home.as_ref(), "home"),
+            Context::Shared => (self.shared.as_ref(), "shared"),
+        }
+    }
+
+    /// Whether `context`'s section is a passthrough (nothing stored).
+    pub fn passthrough(&self, context: Context) -> bool {
+        matches!(self.section(context).0, Some(Section::Passthrough))
+    }
+
     /// The scripts for `context`, or what to declare.
     pub fn scripts(&self, context: Context) -> Result<&Scripts, String> {
-        let (scripts, table) = match context {
-            Context::Nixos => (&self.nixos, "nixos"),
-            Context::Homemanager => (&self.home, "home"),
-            Context::Shared => (&self.shared, "shared"),
-        };
-        scripts.as_ref().ok_or_else(|| {
-            format!(
-                "the backend {} ({}) has no scripts for {} artifacts\n  hint: add a [{}.{table}] table with check and serialize",
-                self.name,
-                self.origin,
-                context.name(),
-                self.name
-            )
-        })
+        let (name, origin) = (self.name, &self.origin);
+        match self.section(context) {
+            (Some(Section::Scripts(scripts)), _) => Ok(scripts),
+            (Some(Section::Disabled), table) => Err(format!(
+                "backend '{name}.{table}' is disabled ({origin}), so it cannot take {} artifacts\n  hint: set `enabled = true` in [{name}.{table}] with check and serialize scripts, or choose another backend",
+                context.name()
+            )),
+            (Some(Section::Passthrough), table) => Err(format!(
+                "backend '{name}.{table}' is a passthrough ({origin}): nothing is stored, so there is nothing to read back\n  hint: add check and serialize scripts to [{name}.{table}] to store its artifacts"
+            )),
+            (None, table) => Err(format!(
+                "the backend {name} ({origin}) has no scripts for {} artifacts\n  hint: add a [{name}.{table}] table with check and serialize",
+                context.name()
+            )),
+        }
     }
 }
 

@@ -153,7 +153,7 @@ impl Call<'_> {
         };
         let script = program.as_path();
         match std::fs::metadata(script) {
-            Err(_) => return Err(blame("does not exist")),
+            Err(_) => return Err(self.missing(which, script)),
             Ok(m) if m.is_dir() => return Err(blame("is a directory, not a program")),
             Ok(m) if m.permissions().mode() & 0o111 == 0 => {
                 return Err(blame("is not executable (chmod +x it)"))
@@ -267,6 +267,25 @@ impl Call<'_> {
             self.backend.origin,
             script.display()
         )
+    }
+
+    /// A missing script, named as backend.toml writes it and as resolved.
+    fn missing(&self, which: Which, script: &Path) -> String {
+        let written = self
+            .backend
+            .scripts(self.context())
+            .ok()
+            .and_then(|s| s.as_written.get(which.name()));
+        match (written, &self.backend.declared_in) {
+            (Some(written), Some(toml)) => format!(
+                "the {} script {written} of backend {} (resolved against {}: {}) does not exist\n  hint: fix the path in that backend.toml (relative to its folder) or create the script",
+                which.name(),
+                self.backend.name,
+                toml.display(),
+                script.display()
+            ),
+            _ => self.blame(which, script, "does not exist"),
+        }
     }
 
     fn failed(&self, which: Which, script: &Path, ended: &Ended, consequence: &str) -> String {
