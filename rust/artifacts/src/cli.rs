@@ -72,12 +72,14 @@ pub struct GenerateArgs {
     /// Do not ask before rotating with --regenerate.
     #[arg(long, short)]
     pub yes: bool,
-    /// Answer a prompt: `ARTIFACT.PROMPT=VALUE` or `MACHINE/ARTIFACT.PROMPT=VALUE`.
+    /// Answer a prompt: `MACHINE/ARTIFACT/PROMPT=VALUE`, or the dotted
+    /// `[MACHINE/]ARTIFACT.PROMPT=VALUE` (split by the declared names).
     /// The value is visible to other local users in the process list: prefer
     /// --prompt-stdin for secrets.
     #[arg(long = "prompt", value_name = "TARGET=VALUE")]
     pub prompts: Vec<String>,
-    /// Answer a prompt with all of standard input, byte for byte.
+    /// Answer a prompt (TARGET as for --prompt) with all of standard
+    /// input, byte for byte.
     #[arg(long = "prompt-stdin", value_name = "TARGET")]
     pub prompt_stdin: Option<String>,
     /// How many generators run at once (default: the number of CPUs).

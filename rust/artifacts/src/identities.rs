@@ -29,6 +29,7 @@ impl Identities {
     /// The identities of `--identity` (`given`), else the default ones; an
     /// error when there are none at all.
     pub fn given_or_default(given: &[PathBuf]) -> Result<Identities, String> {
+        Identities::check_given(given)?;
         let paths = if given.is_empty() {
             Identities::default_paths()
         } else {
@@ -41,11 +42,42 @@ impl Identities {
         Ok(identities)
     }
 
+    /// Every `--identity` path must be a file: a mistyped path would
+    /// otherwise go unnoticed until (or unless) something is decrypted.
+    pub fn check_given(given: &[PathBuf]) -> Result<(), String> {
+        match given.iter().find(|p| !p.is_file()) {
+            None => Ok(()),
+            Some(path) => Err(format!(
+                "--identity {}: {}\n  hint: pass the path of an age key file or an OpenSSH private key",
+                path.display(),
+                match path.exists() {
+                    true => "not a file",
+                    false => "no such file",
+                }
+            )),
+        }
+    }
+
+    /// A `$SOPS_AGE_KEY_FILE` naming no file is a warning: it would
+    /// otherwise be skipped without a word (sops itself fails on it).
+    pub fn warn_missing_env_file() {
+        if let Some(file) = std::env::var_os("SOPS_AGE_KEY_FILE") {
+            let file = PathBuf::from(file);
+            if !file.is_file() {
+                eprintln!(
+                    "warning: SOPS_AGE_KEY_FILE names {}, which is not a file; it is not used\n  hint: point SOPS_AGE_KEY_FILE at your age key file, or unset it",
+                    file.display()
+                );
+            }
+        }
+    }
+
     /// `$SOPS_AGE_KEY_FILE` and `~/.ssh/id_ed25519` where they exist.
     fn default_paths() -> Vec<PathBuf> {
         let mut paths = Vec::new();
         if let Some(file) = std::env::var_os("SOPS_AGE_KEY_FILE") {
-            paths.push(PathBuf::from(file));
+            let file = PathBuf::from(file);
+            paths.push(file);
         }
         if let Some(home) = std::env::var_os("HOME") {
             paths.push(Path::new(&home).join(".ssh/id_ed25519"));

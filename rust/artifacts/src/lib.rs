@@ -55,6 +55,27 @@ pub fn run(cli: Cli) -> ExitCode {
         (_, true) => progress::Verbosity::Verbose,
         _ => progress::Verbosity::Normal,
     });
+    // A mistyped --identity is an error before anything is evaluated, not
+    // silence until (or unless) something needs decrypting.
+    let given = match &cli.command {
+        Command::Generate(args) => &args.identities[..],
+        Command::Show(args) => &args.identities[..],
+        Command::Rekey(args) => &args.identities[..],
+        Command::Import(args) => &args.identities[..],
+        _ => &[],
+    };
+    if given.is_empty()
+        && matches!(
+            cli.command,
+            Command::Generate(_) | Command::Show(_) | Command::Rekey(_) | Command::Import(_)
+        )
+    {
+        identities::Identities::warn_missing_env_file();
+    }
+    if let Err(e) = identities::Identities::check_given(given) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let result = match &cli.command {
         Command::Generate(args) => commands::generate::run(&cli.flake, args),
         Command::Check(args) => commands::check::run(&cli.flake, args),

@@ -11,35 +11,13 @@ use zeroize::Zeroizing;
 /// One prompt's answer, wiped from memory when dropped.
 pub type Answer = Zeroizing<Vec<u8>>;
 
-/// `[SCOPE/]ARTIFACT.PROMPT`: which prompt an answer is for.
+/// Which prompt an answer is for, once resolved against the declared
+/// names (see [`Typed::resolve`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub scope: Option<String>,
     pub artifact: String,
     pub prompt: String,
-}
-
-impl std::str::FromStr for Target {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (scope, rest) = match s.split_once('/') {
-            Some((scope, rest)) => (Some(scope.to_string()), rest),
-            None => (None, s),
-        };
-        let (artifact, prompt) = rest
-            .split_once('.')
-            .ok_or_else(|| format!("`{s}` is not ARTIFACT.PROMPT or MACHINE/ARTIFACT.PROMPT"))?;
-        if artifact.is_empty() || prompt.is_empty() {
-            return Err(format!(
-                "`{s}` is not ARTIFACT.PROMPT or MACHINE/ARTIFACT.PROMPT"
-            ));
-        }
-        Ok(Target {
-            scope,
-            artifact: artifact.to_string(),
-            prompt: prompt.to_string(),
-        })
-    }
 }
 
 impl Target {
@@ -54,22 +32,146 @@ impl Target {
             Some(_) => None,
         }
     }
+
+    /// `MACHINE/ARTIFACT/PROMPT` (or `ARTIFACT/PROMPT` unscoped): names
+    /// never hold a slash, so this form is never ambiguous.
+    fn slashed(&self) -> String {
+        match &self.scope {
+            Some(scope) => format!("{scope}/{}/{}", self.artifact, self.prompt),
+            None => format!("{}/{}", self.artifact, self.prompt),
+        }
+    }
 }
 
-/// Answers given on the command line (never echoed back anywhere).
+/// The slash form of one node's prompt, as hints and lists show it.
+fn slash_form(node: &Node, prompt: &str) -> String {
+    format!("{}/{}/{prompt}", node.scope.name, node.artifact.name)
+}
+
+/// A target as typed: `MACHINE/ARTIFACT/PROMPT`, or the dotted
+/// `[MACHINE/]ARTIFACT.PROMPT`, which only the declared names can split
+/// (artifact and prompt names may both hold dots).
+const FORMS: &str = "MACHINE/ARTIFACT/PROMPT, ARTIFACT.PROMPT or MACHINE/ARTIFACT.PROMPT";
+
+fn resolve(typed: &str, nodes: &[Node]) -> Result<Target, String> {
+    let parts: Vec<&str> = typed.split('/').collect();
+    if parts.iter().any(|p| p.is_empty()) || parts.len() > 3 {
+        return Err(format!("`{typed}` is not {FORMS}"));
+    }
+    let (scope, artifact, dotted) = match parts.as_slice() {
+        [scope, artifact, prompt] => (Some(*scope), Some((*artifact, *prompt)), None),
+        [scope, dotted] => (Some(*scope), None, Some(*dotted)),
+        [dotted] => (None, None, Some(*dotted)),
+        _ => unreachable!("one to three parts"),
+    };
+    if dotted.is_some_and(|d| !d.contains('.')) {
+        return Err(format!("`{typed}` is not {FORMS}"));
+    }
+    // Every declared prompt the typed target can mean, as (node, prompt).
+    let in_scope = nodes
+        .iter()
+        .filter(|n| scope.is_none_or(|s| n.scope.name == s));
+    let mut found: Vec<(&Node, &str)> = Vec::new();
+    for node in in_scope {
+        for prompt in node.artifact.prompts.keys() {
+            let hit = match (artifact, dotted) {
+                (Some((a, p)), _) => node.artifact.name == a && prompt == p,
+                (None, Some(d)) => {
+                    d.strip_prefix(node.artifact.name.as_str())
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        == Some(prompt.as_str())
+                }
+                (None, None) => false,
+            };
+            if hit {
+                found.push((node, prompt));
+            }
+        }
+    }
+    let mut splits: Vec<(&str, &str)> = found
+        .iter()
+        .map(|(n, p)| (n.artifact.name.as_str(), *p))
+        .collect();
+    splits.sort();
+    splits.dedup();
+    match splits.as_slice() {
+        [(artifact, prompt)] => Ok(Target {
+            scope: scope.map(str::to_string),
+            artifact: artifact.to_string(),
+            prompt: prompt.to_string(),
+        }),
+        [] => {
+            // Offer the declared prompts in the form the user wrote.
+            let known: Vec<String> = nodes
+                .iter()
+                .flat_map(|n| {
+                    n.artifact
+                        .prompts
+                        .keys()
+                        .map(move |p| match (scope, artifact) {
+                            (_, Some(_)) => slash_form(n, p),
+                            (Some(_), None) => format!("{}.{p}", n.label()),
+                            (None, None) => format!("{}.{p}", n.artifact.name),
+                        })
+                })
+                .collect();
+            let mut message = format!("`{typed}` names no prompt of this run");
+            match crate::suggest::did_you_mean(typed, known.iter().map(String::as_str)) {
+                Some(hint) => message.push_str(&format!("; {hint}")),
+                None if known.is_empty() => {
+                    message.push_str(" (the selected artifacts ask no prompt)")
+                }
+                None => {
+                    let mut all: Vec<String> = nodes
+                        .iter()
+                        .flat_map(|n| n.artifact.prompts.keys().map(move |p| slash_form(n, p)))
+                        .collect();
+                    all.sort();
+                    all.dedup();
+                    message.push_str(&format!(
+                        "; the prompts are {}",
+                        crate::suggest::list(all.iter().map(String::as_str))
+                    ));
+                }
+            }
+            Err(message)
+        }
+        many => {
+            let candidates: Vec<String> = many
+                .iter()
+                .map(|(a, p)| {
+                    let t = Target {
+                        scope: scope.map(str::to_string),
+                        artifact: a.to_string(),
+                        prompt: p.to_string(),
+                    };
+                    format!("`{}`", t.slashed())
+                })
+                .collect();
+            Err(format!(
+                "`{typed}` is ambiguous: it can mean {}\n  hint: use the slash form MACHINE/ARTIFACT/PROMPT, which names never hold",
+                candidates.join(" or ")
+            ))
+        }
+    }
+}
+
+/// Answers as typed on the command line, not yet resolved.
 #[derive(Default)]
-pub struct Given {
-    pub values: Vec<(Target, Answer)>,
+pub struct Typed {
+    values: Vec<(String, Answer)>,
 }
 
-impl Given {
+impl Typed {
     /// Parses `--prompt TARGET=VALUE`.
     pub fn add_value(&mut self, arg: &str) -> Result<(), String> {
         let (target, value) = arg.split_once('=').ok_or_else(|| {
-            "--prompt takes TARGET=VALUE, e.g. --prompt test.test=hello".to_string()
+            "--prompt takes TARGET=VALUE, e.g. --prompt alpha/test/test=hello".to_string()
         })?;
-        self.values
-            .push((target.parse()?, Zeroizing::new(value.as_bytes().to_vec())));
+        self.values.push((
+            target.to_string(),
+            Zeroizing::new(value.as_bytes().to_vec()),
+        ));
         Ok(())
     }
 
@@ -80,12 +182,38 @@ impl Given {
         std::io::stdin()
             .read_to_end(&mut value)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
-        self.values.push((target.parse()?, value));
+        self.values.push((target.to_string(), value));
         Ok(())
     }
 
-    /// Answers that match no prompt being asked (most likely a typo), each
-    /// as a sentence naming the closest prompts that are asked.
+    /// Resolves every target against the prompts `nodes` declare; a target
+    /// naming none, or more than one, is an error (all of them at once).
+    pub fn resolve(self, nodes: &[Node]) -> Result<Given, Vec<String>> {
+        let mut given = Given::default();
+        let mut errors = Vec::new();
+        for (typed, answer) in self.values {
+            match resolve(&typed, nodes) {
+                Ok(target) => given.values.push((target, answer)),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(given)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Answers given on the command line (never echoed back anywhere).
+#[derive(Default)]
+pub struct Given {
+    pub values: Vec<(Target, Answer)>,
+}
+
+impl Given {
+    /// Answers for declared prompts that this run does not ask (their
+    /// artifacts are up to date or not selected): harmless, but said.
     pub fn unused(&self, nodes: &[(usize, &Node)]) -> Vec<String> {
         self.values
             .iter()
@@ -98,29 +226,10 @@ impl Given {
                 })
             })
             .map(|(t, _)| {
-                let scope = t
-                    .scope
-                    .as_ref()
-                    .map(|s| format!("{s}/"))
-                    .unwrap_or_default();
-                let typed = format!("{scope}{}.{}", t.artifact, t.prompt);
-                // Offer the prompts in the form the user wrote them.
-                let asked: Vec<String> = nodes
-                    .iter()
-                    .flat_map(|(_, n)| {
-                        n.artifact.prompts.keys().map(move |p| match t.scope {
-                            Some(_) => format!("{}.{p}", n.label()),
-                            None => format!("{}.{p}", n.artifact.name),
-                        })
-                    })
-                    .collect();
-                let mut message = format!("the answer for {typed} matches no prompt being asked");
-                if let Some(hint) =
-                    crate::suggest::did_you_mean(&typed, asked.iter().map(String::as_str))
-                {
-                    message.push_str(&format!("; {hint}"));
-                }
-                message
+                format!(
+                    "the answer for {} is not used: this run does not generate its artifact",
+                    t.slashed()
+                )
             })
             .collect()
     }
@@ -145,7 +254,7 @@ pub fn collect(nodes: &[(usize, &Node)], given: &Given) -> Result<Answers, Vec<S
     for (_, node) in nodes {
         for name in node.artifact.prompts.keys() {
             if given.find(node, name).is_none() {
-                let target = format!("{}.{name}", node.label());
+                let target = slash_form(node, name);
                 unanswered.push(format!(
                     "{}, artifact {}: prompt `{name}` needs an answer but there is no terminal to ask on\n  hint: pass --prompt-stdin {target} (the value on standard input) or --prompt {target}=VALUE",
                     node.scope, node.artifact.name

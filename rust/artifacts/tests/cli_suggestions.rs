@@ -101,29 +101,19 @@ fn show_names_the_file_meant() {
 #[test]
 fn a_mistyped_prompt_target_names_the_prompt_meant() {
     let f = Fixture::new(FLEET);
-    let run = f
-        .run(&[
-            "generate",
-            "--prompt",
-            "test.test=ok",
-            "--prompt",
-            "test.tset=typo",
-        ])
-        .ok();
-    let stderr = run.stderr();
+    let run = f.run(&[
+        "generate",
+        "--prompt",
+        "test.test=ok",
+        "--prompt",
+        "test.tset=typo",
+    ]);
+    let stderr = refused(&f, run);
     assert!(
-        stderr.contains(
-            "the answer for test.tset matches no prompt being asked; did you mean `test.test`?"
-        ),
+        stderr.contains("`test.tset` names no prompt of this run; did you mean `test.test`?"),
         "{stderr}"
     );
-    assert!(
-        stderr.contains(&format!(
-            "`artifacts --flake {} list` shows what needs generating",
-            f.root().display()
-        )),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&list_hint(&f)), "{stderr}");
     assert!(!stderr.contains("typo"), "answers are never echoed");
 }
 

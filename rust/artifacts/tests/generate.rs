@@ -254,24 +254,24 @@ fn shared_artifacts_declared_differently_are_an_error() {
 }
 
 #[test]
-fn an_answer_for_no_prompt_is_warned_about() {
+fn an_answer_for_no_prompt_is_an_error_before_anything_runs() {
     let f = Fixture::new(r#"nixosConfigurations.alpha = machine "alpha" { inherit test; };"#);
-    let run = f
-        .run(&[
-            "generate",
-            "--prompt",
-            "test.test=ok",
-            "--prompt",
-            "tset.test=typo",
-        ])
-        .ok();
+    let run = f.run(&[
+        "generate",
+        "--prompt",
+        "test.test=ok",
+        "--prompt",
+        "tset.test=typo",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.all());
     assert!(
         run.stderr()
-            .contains("warning: the answer for tset.test matches no prompt"),
+            .contains("error: `tset.test` names no prompt of this run"),
         "{}",
         run.stderr()
     );
     assert!(!run.stderr().contains("typo"), "answers are never echoed");
+    assert!(f.snapshot().is_empty(), "nothing stored");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::generate::{self, Output};
 use crate::interrupt::{self, Phase};
 use crate::plan::{Node, Plan};
 use crate::progress::Progress;
-use crate::prompts::{self, Answers, Given};
+use crate::prompts::{self, Answers, Given, Typed};
 use crate::sandbox::Sandbox;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -21,6 +21,9 @@ use std::time::Duration;
 pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let ctx = super::prepare_to_generate(flake, &args.select, args.regenerate)?;
     let (flake, plan) = (&ctx.flake, &ctx.plan);
+    // Answers naming no declared prompt stop the run before anything else:
+    // a typo would otherwise leave the prompt unanswered.
+    let given = given_answers(args, flake, plan)?;
     super::report_problems(plan);
     let mut summary = work::Summary {
         failed: plan.problems.len(),
@@ -64,7 +67,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     interrupt::set_phase(Phase::Asking);
     let runnable: Vec<(usize, &Node)> =
         todo.generate.iter().map(|&i| (i, &plan.nodes[i])).collect();
-    let answers = match ask(args, flake, &runnable)? {
+    let answers = match ask(&given, flake, &runnable) {
         Ok(answers) => answers,
         Err(code) => return Ok(code),
     };
@@ -111,33 +114,49 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     Ok(work::exit(&summary))
 }
 
+/// The `--prompt` and `--prompt-stdin` answers, resolved against the
+/// prompts the plan declares.
+fn given_answers(
+    args: &GenerateArgs,
+    flake: &crate::flake::Flake,
+    plan: &Plan,
+) -> anyhow::Result<Given> {
+    let mut typed = Typed::default();
+    for value in &args.prompts {
+        typed.add_value(value).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(target) = &args.prompt_stdin {
+        typed.add_stdin(target).map_err(anyhow::Error::msg)?;
+    }
+    typed.resolve(&plan.nodes).map_err(|errors| {
+        anyhow::anyhow!(
+            "{}\n  hint: nothing was generated; `{}` shows the artifacts",
+            errors.join("\nerror: "),
+            flake.command("list")
+        )
+    })
+}
+
 /// Collects every answer up front; `Err` is the exit code when some prompt
 /// cannot be answered (nothing has run).
 fn ask(
-    args: &GenerateArgs,
+    given: &Given,
     flake: &crate::flake::Flake,
     todo: &[(usize, &Node)],
-) -> anyhow::Result<Result<Answers, ExitCode>> {
-    let mut given = Given::default();
-    for value in &args.prompts {
-        given.add_value(value).map_err(anyhow::Error::msg)?;
-    }
-    if let Some(target) = &args.prompt_stdin {
-        given.add_stdin(target).map_err(anyhow::Error::msg)?;
-    }
+) -> Result<Answers, ExitCode> {
     for unused in given.unused(todo) {
         eprintln!(
-            "warning: {unused}\n  hint: `{}` shows what needs generating",
+            "note: {unused}\n  hint: `{}` shows what needs generating",
             flake.command("list")
         );
     }
-    Ok(prompts::collect(todo, &given).map_err(|errors| {
+    prompts::collect(todo, given).map_err(|errors| {
         for e in errors {
             eprintln!("error: {e}");
         }
         eprintln!("Nothing was generated.");
         ExitCode::from(1)
-    }))
+    })
 }
 
 /// Node index → the program to run, or why there is none. The derivations
