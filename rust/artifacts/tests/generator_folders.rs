@@ -39,7 +39,7 @@ fn openssl_ca_create_serial_signs_from_in() {
     let f = generate(
         r#"
       ca = {
-        files.key.deploy = false;
+        files.key = { };
         files.crt.secret = false;
         generator = gen "ca" ''
           openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
