@@ -17,11 +17,18 @@
       # backend's units run) defaulting to this flake's package for the
       # configuration's system. mkDefault: the flake-parts module and the
       # user may choose another.
-      withPackage = module: { pkgs, ... }: {
+      # The key lets a configuration import it twice (directly and through
+      # `clanVars`) with one definition of `artifacts.package`.
+      withPackage = module: {
+        key = "nixos-artifacts:${toString module}";
         _file = ./flake.nix;
-        imports = [ module ];
-        artifacts.package = lib.mkDefault (self.packages.${pkgs.stdenv.hostPlatform.system}.default
-          or (pkgs.callPackage ./package.nix { }));
+        imports = [
+          module
+          ({ pkgs, ... }: {
+            artifacts.package = lib.mkDefault (self.packages.${pkgs.stdenv.hostPlatform.system}.default
+              or (pkgs.callPackage ./package.nix { }));
+          })
+        ];
       };
     in
     {
@@ -30,6 +37,12 @@
       nixosModules.default = withPackage ./modules/nixos;
       homeModules.default = withPackage ./modules/home-manager;
       homeManagerModules.default = self.homeModules.default;
+      # clan's `clan.core.vars.generators` on top of ours. The module
+      # system drops the second copy of `default` by its key when both are
+      # imported.
+      nixosModules.clanVars = { imports = [ self.nixosModules.default ./modules/clan-vars.nix ]; };
+      homeModules.clanVars = { imports = [ self.homeModules.default ./modules/clan-vars.nix ]; };
+      homeManagerModules.clanVars = self.homeModules.clanVars;
       flakeModules.default = import ./flake-module.nix { artifactsFlake = self; };
 
       packages = forAllSystems (pkgs: rec {

@@ -30,3 +30,4 @@ import ./machines.nix helpers
 // import ./vm-nodes.nix helpers
 // import ./stages.nix helpers
 // import ./secret-templates.nix helpers
+// import ./clan-vars.nix helpers

@@ -67,7 +67,7 @@ in
   glibcLocales = fake "glibc-locales" // { version = "2.40"; };
 }
 // builtins.listToAttrs (map (name: { inherit name; value = fake name; }) [
-  "age" "mkpasswd" "openssl" "coreutils" "mount" "gnupg" "getconf" "bash" "sops" "bubblewrap" "git" "nix"
+  "age" "mkpasswd" "openssl" "openssh" "coreutils" "mount" "gnupg" "getconf" "bash" "sops" "bubblewrap" "git" "nix"
   "makeWrapper" "installShellFiles" "jq"
   # The `artifacts` package, for the dummy backend's units.
   "artifacts"
