@@ -42,7 +42,7 @@ git config --global user.name >/dev/null || git config --global user.name Tests
 # The module-evaluation tier's inputs: ARTIFACTS_TEST_INPUTS, else the
 # copy shipped beside this checkout (../shared/test-inputs).
 if [ -z "${ARTIFACTS_TEST_INPUTS:-}" ]; then
-  for candidate in ../shared/test-inputs /work/shared/test-inputs "$HOME/.cache/artifacts-test-inputs"; do
+  for candidate in ../shared/test-inputs "$HOME/.cache/artifacts-test-inputs"; do
     if [ -d "$candidate/nixpkgs-lib" ]; then
       ARTIFACTS_TEST_INPUTS=$(cd "$candidate" && pwd)
       export ARTIFACTS_TEST_INPUTS
