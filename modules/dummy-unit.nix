@@ -110,8 +110,6 @@ rec {
     wantedBy = [ "multi-user.target" ];
     requires = dependencyUnits artifact;
     after = dependencyUnits artifact;
-    # The declared tools come first on the generator's PATH, as with the CLI.
-    path = artifact.runtimeInputs;
     # A changed definition restarts the unit in one step, which systemd
     # propagates to the units bound to it.
     stopIfChanged = false;

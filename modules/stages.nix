@@ -97,7 +97,8 @@ let
     in
     ''
       if [ "$(cat ${lib.escapeShellArg stamp} 2>/dev/null)" != ${lib.escapeShellArg "${spec}"} ] || ${if missing == "" then "false" else missing}; then
-        if ${lib.optionalString (artifact.runtimeInputs != [ ]) "PATH=${lib.makeBinPath artifact.runtimeInputs}:$PATH "}${dummy.command artifactName artifact}; then
+        # The spec's `path` puts runtimeInputs first on the generator's PATH.
+        if ${dummy.command artifactName artifact}; then
           mkdir -p /run/artifacts-users-stage && echo ${lib.escapeShellArg "${spec}"} > ${lib.escapeShellArg stamp}
         else
           echo ${lib.escapeShellArg "${scope}, artifact ${names.show artifactName}: the users stage was not generated (see above)"} >&2
