@@ -41,6 +41,17 @@ module_test!(
     }
 );
 
+module_test!(
+    rotate_after_reaches_the_manifest_and_is_typed,
+    "rotation",
+    |v| {
+        assert_eq!(
+            v,
+            json!({ "declared": "90d", "unset": null, "wellFormed": true, "malformed": false })
+        );
+    }
+);
+
 module_test!(module_manifest_matches_golden, "manifest", |v| {
     assert_eq!(v, golden("announcement.json"));
 });
