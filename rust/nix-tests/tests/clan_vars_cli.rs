@@ -263,8 +263,9 @@ fn clan_service_modules_generate_store_check_and_deploy() {
         "{before}"
     );
 
-    // alpha's password from standard input; beta's empty (clan's script
-    // then makes one): `display.required = false` is our allowEmpty.
+    // alpha's password from standard input; beta's empty, so clan's script
+    // makes one with xkcdpass (on a terminal, `display.required = false`,
+    // our allowEmpty, lets Enter alone answer).
     let out = flake.artifacts_with(
         &[
             "generate",
