@@ -22,7 +22,10 @@ in
     then "add inputs.sops-nix.nixosModules.sops to the machine's modules."
     else "add inputs.sops-nix.homeManagerModules.sops to the home's modules.";
   secretOf = kind: f: {
-    sopsFile = f.stored;
+    # A copy with a safe name when the file's cannot be a store path name
+    # (../lib.nix `source`). sops-install-secrets reads its manifest as
+    # JSON, so the entry's name and path may hold any valid file name.
+    sopsFile = f.source;
     format = "binary";
     path = pathOf kind f.decl.path;
     inherit (f.decl) mode;

@@ -1,6 +1,7 @@
 //! Helpers shared by the Nix-side tests: locating the repository and the
 //! test inputs, and running `nix-instantiate` / `nix eval` for JSON.
 
+pub mod cli_flake;
 pub mod machine;
 
 use serde_json::Value;
