@@ -43,32 +43,12 @@ fn artifact_one(backend: &str) -> String {
     )
 }
 
-/// The `test` backend's scripts, re-expressed: `check` keeps `$targets`
-/// and `$inputs` for the test, and asks for generation.
-const TEST_CHECK: &str = r#"#!/bin/sh
-set -eu
-cp "$targets" "$ARTIFACTS_TEST_OUTPUT_DIR/targets-$artifact_context-$artifact.json"
-rm -rf "$ARTIFACTS_TEST_OUTPUT_DIR/inputs-$artifact"
-cp -r "$inputs" "$ARTIFACTS_TEST_OUTPUT_DIR/inputs-$artifact"
-exit 1
-"#;
+/// The `test` backend's scripts, re-expressed (tests/fixtures/test-backend).
+const TEST_BACKEND: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/test-backend");
 
-const TEST_SERIALIZE: &str = r#"#!/bin/sh
-set -eu
-context=$(jq -r .context "$targets")
-if [ "$context" = shared ]; then
-  dir="$ARTIFACTS_TEST_OUTPUT_DIR/shared/$artifact"
-else
-  name=$(jq -r '.targets[0].name' "$targets")
-  if [ "$(jq -r '.targets[0].type' "$targets")" = homemanager ]; then
-    dir="$ARTIFACTS_TEST_OUTPUT_DIR/users/$name/$artifact"
-  else
-    dir="$ARTIFACTS_TEST_OUTPUT_DIR/machines/$name/$artifact"
-  fi
-fi
-mkdir -p "$dir"
-cp -r "$out"/* "$dir/"
-"#;
+fn test_script(name: &str) -> String {
+    std::fs::read_to_string(Path::new(TEST_BACKEND).join(name)).unwrap()
+}
 
 fn executable(path: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
@@ -81,8 +61,14 @@ fn executable(path: &Path, text: &str) {
 /// (at the flake's root, as in the scenario folders); its output folder.
 fn test_backend(f: &Fixture, toml: &str) -> PathBuf {
     std::fs::write(f.root().join("backend.toml"), toml).unwrap();
-    executable(&f.root().join("test_check.sh"), TEST_CHECK);
-    executable(&f.root().join("test_serialize.sh"), TEST_SERIALIZE);
+    executable(
+        &f.root().join("test_check.sh"),
+        &test_script("test_check.sh"),
+    );
+    executable(
+        &f.root().join("test_serialize.sh"),
+        &test_script("test_serialize.sh"),
+    );
     let output = f.dir.path().join("test-output");
     std::fs::create_dir_all(&output).unwrap();
     output
@@ -475,8 +461,8 @@ fn an_included_backend_with_scripts_and_enabled_true_stores() {
     ));
     let output = test_backend(&f, "include = [\"./backend_test/backend.toml\"]\n");
     let dir = f.root().join("backend_test");
-    executable(&dir.join("check.sh"), TEST_CHECK);
-    executable(&dir.join("serialize.sh"), TEST_SERIALIZE);
+    executable(&dir.join("check.sh"), &test_script("test_check.sh"));
+    executable(&dir.join("serialize.sh"), &test_script("test_serialize.sh"));
     std::fs::write(
         dir.join("backend.toml"),
         "[test.nixos]\nenabled = true\ncheck = \"./check.sh\"\nserialize = \"./serialize.sh\"\n",

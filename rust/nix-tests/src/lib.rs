@@ -3,6 +3,7 @@
 
 pub mod cli_flake;
 pub mod machine;
+pub mod user_flake;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

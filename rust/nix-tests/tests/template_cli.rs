@@ -15,9 +15,8 @@
 //! takes no `--override-input`, so the test writes the template's lock file
 //! first (`nix flake lock --override-input`).
 
-use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
-};
+use artifacts_nix_tests::user_flake::{git, UserFlake};
+use artifacts_nix_tests::{copy_dir, nix_command, repo_root, run, test_inputs};
 use artifacts_sops::age::secrecy::ExposeSecret;
 use serde_json::Value;
 use std::io::Write;
@@ -37,17 +36,6 @@ const MACHINE: &str = r#"c: {
   sops = builtins.mapAttrs (n: s: toString s.sopsFile) (c.sops.secrets or { });
   failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
 }"#;
-
-/// The `artifacts` binary (built once per process, see the library).
-fn cli() -> &'static Path {
-    artifacts_nix_tests::artifacts_bin()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    run(cmd).unwrap_or_else(|e| panic!("git {args:?} failed:\n{e}"))
-}
 
 /// Runs `cmd` with `input` on standard input.
 fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
@@ -73,32 +61,16 @@ fn success(what: &str, out: Output) -> Vec<u8> {
 }
 
 struct TemplateFlake {
-    dir: tempfile::TempDir,
+    flake: UserFlake,
 }
 
 impl TemplateFlake {
     /// The template as a user's git repository, locked to local inputs, with
     /// the test's keys in configuration.nix (home.nix for a home).
     fn new(inputs: &Path, template: &str) -> TemplateFlake {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let root = dir.path();
         let repo = repo_root();
-        std::fs::create_dir(root.join("tmp")).unwrap();
-
-        let ours = root.join("artifacts");
-        copy_our_flake(&ours);
-
-        let nixpkgs = root.join("nixpkgs");
-        stand_in_nixpkgs(inputs, &nixpkgs);
-        std::fs::copy(
-            repo.join("rust/nix-tests/nix/buildable-nixpkgs/overrides.nix"),
-            nixpkgs.join("overrides.nix"),
-        )
-        .unwrap();
-        let system = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
-        std::fs::write(nixpkgs.join("system.nix"), format!("\"{system}\"\n")).unwrap();
-
-        let flake = root.join("flake");
+        let user = UserFlake::new(inputs);
+        let flake = user.root();
         copy_dir(&repo.join("templates").join(template), &flake);
         // The template's placeholder keys become the test's: the throwaway
         // host key (for the home too: any SSH key is a recipient) and admin.
@@ -130,59 +102,40 @@ impl TemplateFlake {
         }
         std::fs::write(&config, text).unwrap();
 
-        git(&flake, &["init", "-q"]);
-        git(&flake, &["add", "-A"]);
-        let local = |p: &Path| format!("path:{}", p.display());
-        let mut lock = nix_command("nix");
-        lock.current_dir(&flake).args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "flake",
-            "lock",
-        ]);
+        // The inputs the template declares, each from its local copy.
         let template_flake = std::fs::read_to_string(flake.join("flake.nix")).unwrap();
-        for (input, path) in [
-            ("nixpkgs", nixpkgs.clone()),
-            ("artifacts", ours.clone()),
-            ("flake-parts", inputs.join("flake-parts")),
-            ("flake-parts/nixpkgs-lib", inputs.join("nixpkgs-lib")),
-            ("agenix", inputs.join("agenix")),
-            ("sops-nix", inputs.join("sops-nix")),
-            ("home-manager", inputs.join("home-manager")),
-        ] {
+        let overrides: Vec<(&str, &str)> = [
+            "nixpkgs",
+            "artifacts",
+            "flake-parts",
+            "flake-parts/nixpkgs-lib",
+            "agenix",
+            "sops-nix",
+            "home-manager",
+        ]
+        .into_iter()
+        .filter(|input| {
             let top = input.split('/').next().unwrap();
-            if template_flake.contains(&format!("{top} = {{"))
+            template_flake.contains(&format!("{top} = {{"))
                 || template_flake.contains(&format!("{top}.url"))
-            {
-                lock.args(["--override-input", input, &local(&path)]);
-            }
-        }
-        run(lock).unwrap_or_else(|e| panic!("nix flake lock failed:\n{e}"));
-        // builtins.getFlake on git+file sees tracked files only.
-        git(&flake, &["add", "flake.lock"]);
-        TemplateFlake { dir }
+        })
+        .map(|input| (input, input))
+        .collect();
+        user.lock(&overrides);
+        TemplateFlake { flake: user }
     }
 
     fn root(&self) -> PathBuf {
-        self.dir.path().join("flake")
+        self.flake.root()
     }
 
     /// The CLI's TMPDIR: must be empty after every run.
     fn tmp(&self) -> PathBuf {
-        self.dir.path().join("tmp")
+        self.flake.tmp()
     }
 
     fn artifacts(&self, args: &[&str]) -> Output {
-        Command::new(cli())
-            .arg("--flake")
-            .arg(self.root())
-            .args(args)
-            .env("TMPDIR", self.tmp())
-            .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
-            .env_remove("ARTIFACTS_FLAKE")
-            .stdin(Stdio::null())
-            .output()
-            .expect("the artifacts CLI runs")
+        self.flake.artifacts(args)
     }
 
     /// `nixosConfigurations.alpha.config` through the lock file, as the
@@ -396,7 +349,7 @@ fn sops_nix_template_generate_then_deploy() {
     let attic = flake.assert_deploys(&after["sops"]["attic/env"], "machines/alpha/attic/env.sops");
     assert!(after["age"].get("attic/env").is_none(), "{after}");
     assert_eq!(age_decrypt(&test), ANSWER.as_bytes());
-    assert_attic_env(&sops_decrypt(flake.dir.path(), &attic));
+    assert_attic_env(&sops_decrypt(flake.flake.scratch(), &attic));
 }
 
 /// The `list --json` row of home alice's `api-token`.
