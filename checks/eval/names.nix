@@ -1,7 +1,7 @@
 # Names that become paths (modules/names.nix): each rule, the stored-name
 # collision, and a set of valid names at the edges of the rule. Every case
 # evaluates (strictly) without throwing, whatever the names.
-{ lib, pkgs, machine, home, summary, failed, agenixNixos, sopsNixos, empty, ... }:
+{ lib, pkgs, machine, home, summary, failed, agenixNixos, sopsNixos, sopsHome, empty, params, ... }:
 let
   generator = pkgs.writers.writeBash "gen" "true";
   withArtifacts = store: machine [ agenixNixos sopsNixos { artifacts.directory = empty; artifacts.store = store; } ];
@@ -84,6 +84,23 @@ in
       inherit generator;
     };
   });
+
+  # sops-nix's Home Manager module expands `%r` and `%%` in every path: a
+  # `%` of a file's name or path is written `%%` (the stored files are in
+  # `params.directory`: a home deploys only those).
+  homeSopsPercent = lib.mapAttrs (_: s: s.path) (home [
+    sopsHome
+    {
+      artifacts.directory = /. + params.directory;
+      sops.age.keyFile = "/home/alice/.config/sops/age/keys.txt";
+      artifacts.store.percent = {
+        backend = "sops-nix";
+        files."100% sure" = { };
+        files.at.path = "/home/alice/100%r";
+        inherit generator;
+      };
+    }
+  ]).sops.secrets;
 
   # A template may use the placeholder of any file: the characters that
   # delimit a placeholder are written %XX in it, and found back.

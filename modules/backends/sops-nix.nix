@@ -6,13 +6,19 @@
 let
   units = import ../unit-names.nix;
   # Home Manager paths may start with the shell's `${XDG_RUNTIME_DIR}` (see
-  # `artifacts.runtimeDir`); sops-nix spells the same directory `%r`.
+  # `artifacts.runtimeDir`); sops-nix spells the same directory `%r`. Its
+  # Home Manager module expands `%r` and `%%` in every path, so a `%` of
+  # the path itself (a file named `100%`) is written `%%`.
   runtimeVariable = "\${XDG_RUNTIME_DIR}";
   pathOf = kind: path:
-    let n = builtins.stringLength runtimeVariable; in
-    if kind == "home" && builtins.substring 0 n path == runtimeVariable
-    then "%r" + builtins.substring n (builtins.stringLength path) path
-    else path;
+    let
+      n = builtins.stringLength runtimeVariable;
+      escape = builtins.replaceStrings [ "%" ] [ "%%" ];
+    in
+    if kind != "home" then path
+    else if builtins.substring 0 n path == runtimeVariable
+    then "%r" + escape (builtins.substring n (builtins.stringLength path) path)
+    else escape path;
 in
 {
   extension = "sops";

@@ -3,7 +3,9 @@
 //! same as the CLI's): each rule, the stored-name collision, valid names at
 //! the edges, and that a bad name never yields a stored path.
 
-use artifacts_nix_tests::{failed, golden, module_test, nix_command, run};
+use artifacts_nix_tests::{
+    failed, golden, module_test, nix_command, run, test_inputs, try_eval_case_with,
+};
 use serde_json::{json, Value};
 
 const RULE: &str =
@@ -329,3 +331,32 @@ module_test!(
         );
     }
 );
+
+/// sops-nix's Home Manager module expands `%r` and `%%` in every path: a
+/// file named `100% sure` keeps its `%`.
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn a_percent_sign_reaches_sops_nix_in_a_home_escaped() {
+    let Some(inputs) = test_inputs("a_percent_sign_reaches_sops_nix_in_a_home_escaped") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("homes/alice/percent");
+    std::fs::create_dir_all(&folder).unwrap();
+    for file in ["100% sure.sops", "at.sops"] {
+        std::fs::write(folder.join(file), "stored").unwrap();
+    }
+    let v = try_eval_case_with(
+        &inputs,
+        "homeSopsPercent",
+        &json!({ "directory": dir.path() }),
+    )
+    .unwrap_or_else(|e| panic!("homeSopsPercent: {e}"));
+    assert_eq!(
+        v,
+        json!({
+            "percent/100% sure": "%r/artifacts/percent/100%% sure",
+            "percent/at": "/home/alice/100%%r",
+        })
+    );
+}
