@@ -27,6 +27,8 @@ import ./machines.nix helpers
 // import ./units.nix helpers
 // import ./dummy.nix helpers
 // import ./on-machine.nix helpers
+// import ./names-on-machine.nix helpers
+// import ./backend-config.nix helpers
 // import ./vm-nodes.nix helpers
 // import ./stages.nix helpers
 // import ./secret-templates.nix helpers

@@ -20,7 +20,8 @@ types.submodule ({ name, config, ... }: {
       default = { };
       description = ''
         The files the generator must write into `$out`, by name: exactly
-        these, no more and no fewer. ${nameRule} Two files must not be
+        these, no more and no fewer. A file name is ${(import ../names.nix).fileRule}
+        (spaces and non-ASCII letters are fine). Two files must not be
         stored under the same name: a secret file is stored as
         `<file>.age` (agenix) or `<file>.sops` (sops-nix), a public one as
         `<file>`, so a secret `k` and a public `k.age` collide on agenix.

@@ -1,7 +1,9 @@
 //! Helpers shared by the Nix-side tests: locating the repository and the
 //! test inputs, and running `nix-instantiate` / `nix eval` for JSON.
 
+pub mod cli_flake;
 pub mod machine;
+pub mod user_flake;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -618,7 +618,7 @@ fn check_declaration(artifact: &Artifact) -> Result<(), String> {
     };
     names::check(&artifact.name).map_err(|e| format!("artifact name {e}{}", hint("artifact")))?;
     for name in artifact.files.keys() {
-        names::check(name).map_err(|e| format!("file name {e}{}", hint("file")))?;
+        names::check_file(name).map_err(|e| format!("file name {e}{}", hint("file")))?;
     }
     for name in artifact.prompts.keys() {
         names::check(name).map_err(|e| format!("prompt name {e}{}", hint("prompt")))?;
