@@ -197,7 +197,7 @@ fn sops_nix_template_generate_then_deploy() {
     let attic = flake.assert_deploys(&after["sops"]["attic/env"], "machines/alpha/attic/env.sops");
     assert!(after["age"].get("attic/env").is_none(), "{after}");
     assert_eq!(age_decrypt(&test), ANSWER.as_bytes());
-    assert_attic_env(&sops_decrypt(flake.dir.path(), &attic));
+    assert_attic_env(&sops_decrypt(flake.user.scratch(), &attic));
 }
 
 /// The `list --json` row of home alice's `api-token`.

@@ -7,9 +7,8 @@
 //! reference tools that check what the CLI stored.
 #![allow(dead_code)] // each test uses its part
 
-use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs,
-};
+use artifacts_nix_tests::user_flake::UserFlake;
+use artifacts_nix_tests::{copy_dir, nix_command, repo_root, run};
 use artifacts_sops::age::secrecy::ExposeSecret;
 use serde_json::Value;
 use std::io::Write;
@@ -26,11 +25,8 @@ pub const ADMIN_KEY: &str = "checks/keys/admin.agekey";
 /// What Nix ever needs to know here: no substituters (no network).
 const NIX_CONFIG: &str = "substituters =\nwarn-dirty = false";
 
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    run(cmd).unwrap_or_else(|e| panic!("git {args:?} failed:\n{e}"))
-}
+#[allow(unused_imports)] // not every test runs git
+pub use artifacts_nix_tests::user_flake::git;
 
 /// Runs `cmd` with `input` on standard input.
 pub fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
@@ -141,92 +137,53 @@ pub fn sops_decrypt(scratch: &Path, file: &Path) -> Vec<u8> {
 
 /// A user's flake in a git repository, locked to local inputs.
 pub struct LocalFlake {
-    pub dir: tempfile::TempDir,
+    pub user: UserFlake,
 }
 
 impl LocalFlake {
     /// Copies `source` as the user's flake, lets `edit` adapt it (keys),
     /// and locks the inputs its flake.nix names to local copies.
     pub fn new(inputs: &Path, source: &Path, edit: impl FnOnce(&Path)) -> LocalFlake {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let root = dir.path();
-        let repo = repo_root();
-        std::fs::create_dir(root.join("tmp")).unwrap();
-
-        let ours = root.join("artifacts");
-        copy_our_flake(&ours);
-
-        let nixpkgs = root.join("nixpkgs");
-        stand_in_nixpkgs(inputs, &nixpkgs);
-        std::fs::copy(
-            repo.join("rust/nix-tests/nix/buildable-nixpkgs/overrides.nix"),
-            nixpkgs.join("overrides.nix"),
-        )
-        .unwrap();
-        let system = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
-        std::fs::write(nixpkgs.join("system.nix"), format!("\"{system}\"\n")).unwrap();
-
-        let flake = root.join("flake");
+        let user = UserFlake::new(inputs);
+        let flake = user.root();
         copy_dir(source, &flake);
         edit(&flake);
-
-        git(&flake, &["init", "-q"]);
-        git(&flake, &["add", "-A"]);
-        let local = |p: &Path| format!("path:{}", p.display());
-        let mut lock = nix_command("nix");
-        lock.current_dir(&flake).args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "flake",
-            "lock",
-        ]);
         let flake_nix = std::fs::read_to_string(flake.join("flake.nix")).unwrap();
-        for (input, path) in [
-            ("nixpkgs", nixpkgs.clone()),
-            ("artifacts", ours.clone()),
-            ("flake-parts", inputs.join("flake-parts")),
-            ("flake-parts/nixpkgs-lib", inputs.join("nixpkgs-lib")),
-            ("agenix", inputs.join("agenix")),
-            ("sops-nix", inputs.join("sops-nix")),
-            ("home-manager", inputs.join("home-manager")),
-        ] {
+        let named: Vec<(&str, &str)> = [
+            "nixpkgs",
+            "artifacts",
+            "flake-parts",
+            "flake-parts/nixpkgs-lib",
+            "agenix",
+            "sops-nix",
+            "home-manager",
+        ]
+        .into_iter()
+        .filter(|input| {
             let top = input.split('/').next().unwrap();
-            if flake_nix.contains(&format!("{top} = {{"))
-                || flake_nix.contains(&format!("{top}.url"))
-            {
-                lock.args(["--override-input", input, &local(&path)]);
-            }
-        }
-        run(lock).unwrap_or_else(|e| panic!("nix flake lock failed:\n{e}"));
-        // builtins.getFlake on git+file sees tracked files only.
-        git(&flake, &["add", "flake.lock"]);
-        LocalFlake { dir }
+            flake_nix.contains(&format!("{top} = {{")) || flake_nix.contains(&format!("{top}.url"))
+        })
+        .map(|input| (input, input))
+        .collect();
+        user.lock(&named);
+        LocalFlake { user }
     }
 
     pub fn root(&self) -> PathBuf {
-        self.dir.path().join("flake")
+        self.user.root()
     }
 
     /// The CLI's TMPDIR: must be empty after every run.
     pub fn tmp(&self) -> PathBuf {
-        self.dir.path().join("tmp")
+        self.user.tmp()
     }
 
     /// The `artifacts` CLI on this flake, its standard input `stdin`.
     pub fn artifacts_with(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
-        let mut cmd = Command::new(artifacts_nix_tests::artifacts_bin());
-        cmd.arg("--flake")
-            .arg(self.root())
-            .args(args)
-            .env("TMPDIR", self.tmp())
-            .env("NIX_CONFIG", NIX_CONFIG)
-            .env_remove("ARTIFACTS_FLAKE");
+        let mut cmd = self.user.cli(args);
         match stdin {
             Some(input) => with_stdin(cmd, input),
-            None => cmd
-                .stdin(Stdio::null())
-                .output()
-                .expect("the artifacts CLI runs"),
+            None => cmd.output().expect("the artifacts CLI runs"),
         }
     }
 
