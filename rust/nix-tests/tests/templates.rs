@@ -294,7 +294,10 @@ fn nix_darwin_template_evaluates() {
     let v = sandbox.eval("darwinConfigurations.mac.config", DARWIN);
     assert_eq!(v["manifest"]["name"], "mac");
     assert_eq!(v["manifest"]["kind"], "machine");
-    assert_eq!(v["manifest"]["artifacts"]["api"]["files"]["token"]["group"], "wheel");
+    assert_eq!(
+        v["manifest"]["artifacts"]["api"]["files"]["token"]["group"],
+        "wheel"
+    );
     assert!(
         failed(&v).contains(&"artifacts: machine 'mac', artifact 'api': the stored file artifacts/machines/mac/api/token.age is missing. Run: nix run .#artifacts -- generate --machine mac --artifact api"),
         "{v}"
@@ -302,19 +305,28 @@ fn nix_darwin_template_evaluates() {
     // The daemon reading the token waits for its artifact's daemon.
     assert_eq!(v["api"][3], "artifacts-wait", "{v}");
     assert!(
-        v["api"][2].as_str().unwrap().contains("/run/artifacts-ready/artifact/api"),
+        v["api"][2]
+            .as_str()
+            .unwrap()
+            .contains("/run/artifacts-ready/artifact/api"),
         "{v}"
     );
     for daemon in ["artifact-api", "artifact-test", "activate-agenix"] {
         assert!(
-            v["daemons"].as_array().unwrap().contains(&Value::from(daemon)),
+            v["daemons"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(daemon)),
             "{daemon}: {v}"
         );
     }
 
     // Once stored, agenix's darwin module deploys both files.
     for (artifact, file) in [("test", "secret.age"), ("api", "token.age")] {
-        let folder = sandbox.root.join("template/artifacts/machines/mac").join(artifact);
+        let folder = sandbox
+            .root
+            .join("template/artifacts/machines/mac")
+            .join(artifact);
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::copy(
             repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),
