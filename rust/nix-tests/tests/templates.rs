@@ -1,5 +1,5 @@
 //! The templates' flakes evaluate with the real flake-parts, agenix /
-//! sops-nix and home-manager flakes and this repository's flake, every input
+//! sops-nix, home-manager and nix-darwin flakes and this repository's flake, every input
 //! pointed at a local copy (`--override-input`). nixpkgs is replaced by a
 //! stand-in (rust/nix-tests/nix/fake-nixpkgs) because there is no nixpkgs
 //! here: what these tests cover is our flake, flake-module.nix and modules
@@ -66,6 +66,7 @@ impl Sandbox {
             ),
             ("agenix", local(&self.inputs.join("agenix"))),
             ("sops-nix", local(&self.inputs.join("sops-nix"))),
+            ("nix-darwin", local(&self.inputs.join("nix-darwin"))),
         ];
         let template = std::fs::read_to_string(self.root.join("template/flake.nix")).unwrap();
         let mut cmd = nix_command("nix");
@@ -265,5 +266,81 @@ fn home_manager_template_evaluates() {
             .unwrap()
             .ends_with("-home-manager-generation"),
         "{generation}"
+    );
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn nix_darwin_template_evaluates() {
+    let Some(inputs) = inputs("nix_darwin_template_evaluates") else {
+        return;
+    };
+    if !inputs.join("nix-darwin").is_dir() {
+        println!("SKIPPED (no nix-darwin in ARTIFACTS_TEST_INPUTS): nix_darwin_template_evaluates");
+        return;
+    }
+    const DARWIN: &str = r#"c: {
+      manifest = c.artifacts.manifest;
+      age = builtins.mapAttrs (n: s: toString s.file) (c.age.secrets or { });
+      failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
+      api = c.launchd.daemons.api.serviceConfig.ProgramArguments;
+      daemons = builtins.attrNames c.launchd.daemons;
+    }"#;
+    // nix-darwin's darwinSystem over the stand-in nixpkgs, as it imports
+    // it for an aarch64-darwin host; nothing generated yet.
+    let sandbox = Sandbox::new(inputs, "nix-darwin");
+    let app = sandbox.eval("apps.aarch64-darwin.artifacts", "a: a.type");
+    assert_eq!(app, "app");
+    let v = sandbox.eval("darwinConfigurations.mac.config", DARWIN);
+    assert_eq!(v["manifest"]["name"], "mac");
+    assert_eq!(v["manifest"]["kind"], "machine");
+    assert_eq!(
+        v["manifest"]["artifacts"]["api"]["files"]["token"]["group"],
+        "wheel"
+    );
+    assert!(
+        failed(&v).contains(&"artifacts: machine 'mac', artifact 'api': the stored file artifacts/machines/mac/api/token.age is missing. Run: nix run .#artifacts -- generate --machine mac --artifact api"),
+        "{v}"
+    );
+    // The daemon reading the token waits for its artifact's daemon.
+    assert_eq!(v["api"][3], "artifacts-wait", "{v}");
+    assert!(
+        v["api"][2]
+            .as_str()
+            .unwrap()
+            .contains("/run/artifacts-ready/artifact/api"),
+        "{v}"
+    );
+    for daemon in ["artifact-api", "artifact-test", "activate-agenix"] {
+        assert!(
+            v["daemons"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(daemon)),
+            "{daemon}: {v}"
+        );
+    }
+
+    // Once stored, agenix's darwin module deploys both files.
+    for (artifact, file) in [("test", "secret.age"), ("api", "token.age")] {
+        let folder = sandbox
+            .root
+            .join("template/artifacts/machines/mac")
+            .join(artifact);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(
+            repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),
+            folder.join(file),
+        )
+        .unwrap();
+    }
+    let v = sandbox.eval("darwinConfigurations.mac.config", DARWIN);
+    assert_eq!(failed(&v), Vec::<&str>::new());
+    assert!(
+        v["age"]["api/token"]
+            .as_str()
+            .unwrap()
+            .ends_with("-source/artifacts/machines/mac/api/token.age"),
+        "{v}"
     );
 }
