@@ -21,6 +21,7 @@ macro_rules! eprint {
 
 pub mod backend;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod completions;
 pub mod confirm;

@@ -37,7 +37,9 @@ impl StoreLock {
             .truncate(false)
             .open(path)
             .map_err(io)?;
-        if !flock(&file, libc::LOCK_EX | libc::LOCK_NB).map_err(io)? {
+        if !flock(&file, libc::LOCK_EX | libc::LOCK_NB).map_err(io)?
+            && !taken_from_a_run_that_ended(&mut file).map_err(io)?
+        {
             let holder = holder(&mut file);
             match if_busy {
                 IfBusy::Stop => {
@@ -54,7 +56,7 @@ impl StoreLock {
         let me = format!(
             "pid {}: artifacts {command}, started {}",
             std::process::id(),
-            now_utc()
+            crate::clock::date(crate::clock::now())
         );
         file.set_len(0)
             .and_then(|_| file.rewind())
@@ -72,28 +74,31 @@ pub fn lock_path(flake_root: &Path, git_dir: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The current time as `YYYY-MM-DD HH:MM:SS UTC`.
-fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+/// A run that has just ended (killed, interrupted) can leave the lock held
+/// for a moment by a child of its that was forked but has not yet executed
+/// its program (the descriptor is closed at exec): when the recorded holder
+/// is gone, the lock is waited for a few seconds rather than refused.
+fn taken_from_a_run_that_ended(file: &mut std::fs::File) -> std::io::Result<bool> {
+    let text = holder(file);
+    let pid = text
+        .strip_prefix("pid ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|pid| pid.parse::<libc::pid_t>().ok());
+    let gone = pid.is_some_and(|pid| {
+        // SAFETY: signal 0 only asks whether the process exists.
+        let status = unsafe { libc::kill(pid, 0) };
+        status != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    });
+    if !gone {
+        return Ok(false);
+    }
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if flock(file, libc::LOCK_EX | libc::LOCK_NB)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn holder(file: &mut std::fs::File) -> String {
@@ -139,5 +144,30 @@ mod tests {
         );
         drop(first);
         StoreLock::acquire(&path, "check", IfBusy::Stop).unwrap();
+    }
+
+    #[test]
+    fn a_lock_left_by_an_ended_run_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        // A process that has ended, named as the holder; the lock itself
+        // is held by another descriptor (its child, still forking) for a
+        // moment.
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let pid = ended.id();
+        ended.wait().unwrap();
+        std::fs::write(
+            &path,
+            format!("pid {pid}: artifacts generate, started then"),
+        )
+        .unwrap();
+        let child = std::fs::File::open(&path).unwrap();
+        assert!(flock(&child, libc::LOCK_EX | libc::LOCK_NB).unwrap());
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(child);
+        });
+        StoreLock::acquire(&path, "generate", IfBusy::Stop).unwrap();
+        release.join().unwrap();
     }
 }

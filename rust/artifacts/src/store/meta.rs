@@ -120,10 +120,7 @@ fn new_generation() -> (String, u64) {
         }
     }
     let id = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    (id, now)
+    (id, crate::clock::now())
 }
 
 /// What reading an artifact's metadata found.
