@@ -5,6 +5,7 @@
 //! reference `age` and `sops`, which run the same plugin.
 
 mod common;
+use common::terminal::Terminal;
 use common::{key_path, public_key, Fixture};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -462,4 +463,71 @@ fn a_pin_identity_without_a_terminal_is_refused_with_why() {
     assert!(err.contains("no terminal"), "{err}");
     assert!(err.contains("the PIN is needed"), "{err}");
     assert!(failed.0.stdout.is_empty());
+}
+
+/// A hardware key's PIN, asked on the terminal while `show` decrypts; a
+/// wrong one is the plugin's refusal, shown as it said it.
+#[test]
+fn a_pin_is_asked_on_the_terminal() {
+    let f = Fixture::new("");
+    let (identity, recipient) = new_identity(&f, "yubikey.txt", &["--pin"]);
+    f.write_flake(&flake(&[&recipient], "agenix"));
+    run(&mut cli(&f, &["generate"])).ok();
+    let key = age_decrypt_with_pin(&f, &identity);
+    let path = path_with_plugin(&f);
+    let show = format!("show alpha/ca/key --identity {}", identity.display());
+    for (pin, works) in [("123456", true), ("654321", false)] {
+        let mut t = Terminal::start_with(&f, &show, &[("PATH", path.as_os_str())]);
+        t.expect("Enter the PIN of the unittest key (hidden): ");
+        t.type_in(format!("{pin}\n").as_bytes());
+        let (code, screen) = t.finish();
+        assert!(!screen.contains(pin), "the PIN is not echoed:\n{screen}");
+        if works {
+            assert_eq!(code, 0, "{screen}");
+            assert!(
+                screen.contains("unittest: unwrapped with identity 0"),
+                "{screen}"
+            );
+            for line in String::from_utf8_lossy(&key).lines() {
+                assert!(screen.contains(line), "the CA key is shown:\n{screen}");
+            }
+        } else {
+            assert_ne!(code, 0, "{screen}");
+            assert!(screen.contains("wrong PIN"), "{screen}");
+        }
+    }
+}
+
+/// `age -d` with a PIN identity: the reference CLI asks on /dev/tty, so it
+/// runs under `script` too, the PIN typed ahead (it waits in the terminal's
+/// input until age reads it).
+fn age_decrypt_with_pin(f: &Fixture, identity: &Path) -> Vec<u8> {
+    let out_file = f.dir.path().join("age-output");
+    let command = format!(
+        "age -d -i {} -o {} {}",
+        identity.display(),
+        out_file.display(),
+        f.stored("machines/alpha/ca/key.age").display()
+    );
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("PATH", path_with_plugin(f))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"123456\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::read(out_file).unwrap()
 }
