@@ -216,4 +216,34 @@ mod tests {
         assert!(Recipient::parse("k", &format!("{age} {age}")).is_err());
         assert!(Recipient::parse("k", age).is_ok());
     }
+
+    /// `age1<plugin>1…` (Bech32 of 33 bytes 7 for the plugin `nosuch`).
+    const PLUGIN: &str = "age1nosuch1qurswpc8qurswpc8qurswpc8qurswpc8qurswpc8qurswpc8qursw66pg58";
+
+    #[test]
+    fn a_plugin_recipient_is_kept_as_written_and_names_its_program() {
+        let r = Recipient::parse("machine alpha's adminRecipients entry", PLUGIN).unwrap();
+        assert_eq!(r.text, PLUGIN);
+        assert_eq!(r.sops_form().unwrap(), PLUGIN);
+        assert_eq!(r.plugin_program().as_deref(), Some("age-plugin-nosuch"));
+        assert_eq!(r.missing_plugin().as_deref(), Some("age-plugin-nosuch"));
+        let x25519 = "age1redzm33mc5z8c08v95ctvjzal5w7mp7q82x9ddqfxqrra4nrz9qskc8hx7";
+        let native = Recipient::parse("k", x25519).unwrap();
+        assert_eq!(
+            (native.plugin_program(), native.missing_plugin()),
+            (None, None)
+        );
+        let err = super::age_recipients(&[native, r]).err().unwrap();
+        assert!(
+            err.contains("age-plugin-nosuch") && err.contains(PLUGIN),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_damaged_plugin_recipient_is_refused() {
+        let damaged = PLUGIN.replace("pg58", "pg59");
+        let err = Recipient::parse("k", &damaged).err().unwrap().to_string();
+        assert!(err.contains("not an age plugin recipient"), "{err}");
+    }
 }

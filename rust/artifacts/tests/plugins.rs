@@ -531,3 +531,46 @@ fn age_decrypt_with_pin(f: &Fixture, identity: &Path) -> Vec<u8> {
     );
     std::fs::read(out_file).unwrap()
 }
+
+/// A machine that itself decrypts through a plugin (a TPM-held key): its
+/// `publicKey` is the plugin's recipient, with agenix and sops-nix alike.
+#[test]
+fn a_plugin_recipient_as_a_machines_public_key() {
+    let f = Fixture::new("");
+    let (tpm, recipient) = new_identity(&f, "tpm.txt", &[]);
+    f.write_flake(&format!(
+        r#"
+    nixosConfigurations.alpha = machineWith "alpha" {{
+      publicKey = "{recipient}";
+      store = {{ inherit attic; }};
+    }};
+    nixosConfigurations.beta = machineWith "beta" {{
+      publicKey = "{recipient}";
+      default.backend = "sops-nix";
+      store = {{ inherit attic; }};
+    }};
+"#
+    ));
+    run(&mut cli(&f, &["generate"])).ok();
+    let env = age_decrypt(&f, &tpm, "machines/alpha/attic/env.age").unwrap();
+    assert!(env.starts_with(b"TOKEN="));
+    let out = Command::new("sops")
+        .args([
+            "decrypt",
+            "--input-type",
+            "binary",
+            "--output-type",
+            "binary",
+        ])
+        .arg(f.stored("machines/beta/attic/env.sops"))
+        .env("PATH", path_with_plugin(&f))
+        .env("SOPS_AGE_KEY_FILE", &tpm)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.starts_with(b"TOKEN="));
+}
