@@ -60,7 +60,8 @@ in
       description = ''
         The public key whose private half decrypts on the target: an
         `ssh-ed25519 …` key (for a machine its SSH host key, which agenix
-        uses directly and sops-nix converts to age) or an `age1…` key.
+        uses directly and sops-nix converts to age), an `age1…` key or an
+        age plugin's recipient (`age1tpm1…`, decrypted through the plugin).
         Secrets are encrypted to it by the CLI.
       '';
     };
@@ -69,8 +70,9 @@ in
       type = types.listOf types.str;
       default = [ ];
       description = ''
-        Extra recipients (`age1…` or `ssh-ed25519 …`) added to every secret
-        so administrators can read dependencies, rekey and show values.
+        Extra recipients (`age1…`, `ssh-ed25519 …` or an age plugin's, such
+        as a YubiKey's `age1yubikey1…`) added to every secret so
+        administrators can read dependencies, rekey and show values.
       '';
     };
 

@@ -1,6 +1,8 @@
-//! Identities that read stored artifacts back (an administrator's age key
-//! or SSH key): what `show`, dependencies and rekeying decrypt with.
+//! Identities that read stored artifacts back (an administrator's age key,
+//! SSH key or age plugin identity): what `show`, dependencies and rekeying
+//! decrypt with.
 
+use crate::plugin_ui::PluginUi;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,7 +22,11 @@ impl Identities {
         let mut identities = Identities::default();
         for path in paths {
             identities.add(path).map_err(|e| {
-                format!("cannot use identity {}: {e}\n  hint: pass an age key file (AGE-SECRET-KEY-1…) or an unencrypted OpenSSH ed25519 private key with --identity", path.display())
+                let hint = match &e {
+                    Unusable::MissingPlugin(program) => crate::keys::install_plugin(program),
+                    Unusable::Other(_) => "pass an age key file (AGE-SECRET-KEY-1…), an age plugin identity file (AGE-PLUGIN-…, as `age-plugin-yubikey --identity` prints it) or an unencrypted OpenSSH ed25519 private key with --identity".into(),
+                };
+                format!("cannot use identity {}: {e}\n  hint: {hint}", path.display())
             })?;
         }
         Ok(identities)
@@ -85,7 +91,7 @@ impl Identities {
         paths.into_iter().filter(|p| p.is_file()).collect()
     }
 
-    fn add(&mut self, path: &Path) -> Result<(), String> {
+    fn add(&mut self, path: &Path) -> Result<(), Unusable> {
         let text =
             zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| e.to_string())?);
         if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
@@ -104,8 +110,18 @@ impl Identities {
             }
             return Ok(());
         }
-        let file = age::IdentityFile::from_buffer(text.as_bytes()).map_err(|e| e.to_string())?;
-        let keys = file.into_identities().map_err(|e| e.to_string())?;
+        // Native keys and plugin identities (`AGE-PLUGIN-YUBIKEY-1…` lines,
+        // `#` comments around them, as age-plugin-yubikey writes them); a
+        // plugin's program is looked for on PATH now, started when decrypting.
+        let file = age::IdentityFile::from_buffer(text.as_bytes())
+            .map_err(|e| e.to_string())?
+            .with_callbacks(PluginUi::new(format!("identity {}", path.display())));
+        let keys = file.into_identities().map_err(|e| match e {
+            age::DecryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin {
+                binary_name,
+            }) => Unusable::MissingPlugin(binary_name),
+            other => Unusable::Other(other.to_string()),
+        })?;
         if keys.is_empty() {
             return Err("no identities in the file".into());
         }
@@ -126,6 +142,37 @@ impl Identities {
     }
 }
 
+/// Why an identity file cannot be used.
+enum Unusable {
+    /// It holds an age plugin identity whose program is not on PATH.
+    MissingPlugin(String),
+    Other(String),
+}
+
+impl From<String> for Unusable {
+    fn from(why: String) -> Unusable {
+        Unusable::Other(why)
+    }
+}
+
+impl From<&str> for Unusable {
+    fn from(why: &str) -> Unusable {
+        Unusable::Other(why.into())
+    }
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unusable::MissingPlugin(program) => write!(
+                f,
+                "it holds an age plugin identity, whose program {program} is not on PATH"
+            ),
+            Unusable::Other(why) => f.write_str(why),
+        }
+    }
+}
+
 /// A shared identity where an owned box is wanted.
 struct Shared(Arc<dyn age::Identity + Send + Sync>);
 
@@ -135,5 +182,14 @@ impl age::Identity for Shared {
         stanza: &age_core::format::Stanza,
     ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
         self.0.unwrap_stanza(stanza)
+    }
+
+    // A plugin identity is one run of its program for all of a file's
+    // stanzas; the default would start it once per stanza.
+    fn unwrap_stanzas(
+        &self,
+        stanzas: &[age_core::format::Stanza],
+    ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
+        self.0.unwrap_stanzas(stanzas)
     }
 }

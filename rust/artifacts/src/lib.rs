@@ -36,6 +36,7 @@ pub mod names;
 pub mod nix;
 pub mod output;
 pub mod plan;
+pub mod plugin_ui;
 pub mod process;
 pub mod progress;
 pub mod prompts;

@@ -23,7 +23,7 @@ pub(crate) fn generate() -> Result<Zeroizing<[u8; DATA_KEY_LEN]>, Error> {
 
 /// Encrypts the data key to one recipient as an armored age file.
 pub(crate) fn wrap(key: &[u8; DATA_KEY_LEN], recipient: &Recipient) -> Result<String, Error> {
-    let fail = |e: &dyn std::fmt::Display| Error::Encrypt(e.to_string());
+    let fail = |e: &dyn std::fmt::Display| Error::Encrypt(plain(e));
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(recipient.age() as &dyn age::Recipient))
             .map_err(|e| fail(&e))?;
@@ -45,18 +45,24 @@ pub(crate) enum Unwrapped {
     NotForUs,
     /// An identity matched but the entry is damaged; the reason.
     Corrupt(String),
+    /// An age plugin's identity failed (its program is missing, the user
+    /// refused a PIN, the hardware key is absent); the plugin's reason.
+    Plugin(String),
 }
 
 /// Tries to decrypt one armored `enc` entry with the identities.
 pub(crate) fn unwrap(armored: &str, identities: &[Box<dyn age::Identity>]) -> Unwrapped {
     let decryptor = match age::Decryptor::new(ArmoredReader::new(armored.as_bytes())) {
         Ok(d) => d,
-        Err(e) => return Unwrapped::Corrupt(format!("not a valid age file: {e}")),
+        Err(e) => return Unwrapped::Corrupt(format!("not a valid age file: {}", plain(&e))),
     };
     let mut reader = match decryptor.decrypt(identities.iter().map(|i| i.as_ref())) {
         Ok(r) => r,
         Err(age::DecryptError::NoMatchingKeys) => return Unwrapped::NotForUs,
-        Err(e) => return Unwrapped::Corrupt(e.to_string()),
+        Err(e @ (age::DecryptError::Plugin(_) | age::DecryptError::PluginResolve(_))) => {
+            return Unwrapped::Plugin(plain(&e).trim_end().to_owned())
+        }
+        Err(e) => return Unwrapped::Corrupt(plain(&e)),
     };
     let mut plain = Zeroizing::new(Vec::with_capacity(DATA_KEY_LEN));
     if let Err(e) = reader.read_to_end(&mut plain) {
@@ -71,4 +77,10 @@ pub(crate) fn unwrap(armored: &str, identities: &[Box<dyn age::Identity>]) -> Un
     let mut key = Zeroizing::new([0u8; DATA_KEY_LEN]);
     key.copy_from_slice(&plain);
     Unwrapped::Key(key)
+}
+
+/// An error of the `age` crate without the Unicode isolation marks its
+/// translations put around names (U+2068 and U+2069).
+fn plain(e: &dyn std::fmt::Display) -> String {
+    e.to_string().replace(['\u{2068}', '\u{2069}'], "")
 }

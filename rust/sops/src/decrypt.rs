@@ -132,6 +132,13 @@ pub(crate) fn data_key(
                     reason,
                 });
             }
+            // Another entry may still open with another identity.
+            Unwrapped::Plugin(reason) => {
+                corrupt.get_or_insert(Error::PluginFailed {
+                    recipient: entry.recipient.clone(),
+                    reason,
+                });
+            }
         }
     }
     Err(corrupt.unwrap_or_else(|| Error::NoMatchingIdentity {

@@ -10,13 +10,23 @@ pub enum Error {
     #[error("no recipients given: a sops file needs at least one age recipient")]
     NoRecipients,
 
-    /// A recipient string is neither an X25519 `age1…` key nor an `ssh-ed25519` key.
+    /// A recipient string is neither an X25519 `age1…` key, an `ssh-ed25519`
+    /// key nor an age plugin recipient.
     #[error("invalid recipient {recipient:?}: {reason}")]
     InvalidRecipient {
         /// The recipient as given (a public key, so safe to show).
         recipient: String,
         /// Why it was rejected.
         reason: String,
+    },
+
+    /// An age plugin recipient whose plugin program is not on PATH.
+    #[error("recipient {recipient} needs the age plugin program {program}, which is not on PATH")]
+    MissingPlugin {
+        /// The recipient as given (a public key, so safe to show).
+        recipient: String,
+        /// The program that was looked for (`age-plugin-<name>`).
+        program: String,
     },
 
     /// An OpenSSH private key could not be used (its content is never shown).
@@ -52,6 +62,16 @@ pub enum Error {
         /// The recipient whose `enc` entry failed.
         recipient: String,
         /// What failed.
+        reason: String,
+    },
+
+    /// An age plugin identity failed on the data key wrapped for `recipient`
+    /// (its program is missing, a PIN was refused, the hardware key is absent).
+    #[error("the age plugin could not open the data key wrapped for {recipient}: {reason}")]
+    PluginFailed {
+        /// The recipient whose `enc` entry the plugin tried.
+        recipient: String,
+        /// The plugin's own words.
         reason: String,
     },
 

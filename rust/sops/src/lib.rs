@@ -52,6 +52,15 @@
 //! sops-nix decrypts with the machine's SSH host key converted to an X25519
 //! age identity, so `ssh-ed25519` recipients are converted to `age1…` (see
 //! [`ssh_ed25519_to_age`]) before encryption.
+//!
+//! An age plugin's recipient (`age1yubikey1…`) is listed as written and its
+//! data key wrapped by the plugin's program, `age-plugin-<name>` on PATH
+//! ([`parse_recipient_with`] passes the callbacks it may talk to the user
+//! through). sops reads and writes such entries since 3.10 (`age/keysource.go`:
+//! `plugin.NewRecipient`, `plugin.NewIdentity`); every sops 3.x, the one in
+//! sops-nix included, loads the entry without parsing it and skips it when
+//! its identities do not open it, so a machine decrypting with its host key
+//! is not disturbed by an administrator's plugin entry.
 
 #![warn(missing_docs)]
 
@@ -77,5 +86,5 @@ pub use encrypt::{encrypt, SOPS_VERSION};
 pub use error::Error;
 pub use extract::decrypt_key;
 pub use format::Format;
-pub use recipient::{parse_recipient, Recipient};
+pub use recipient::{parse_recipient, parse_recipient_with, Recipient};
 pub use ssh::{ssh_ed25519_private_to_age_identity, ssh_ed25519_to_age};

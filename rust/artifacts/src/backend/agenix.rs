@@ -19,7 +19,10 @@ impl Backend for Agenix {
     }
 
     fn check_recipients(&self, _: &[Recipient]) -> Result<(), KeyError> {
-        Ok(()) // parsing them was the check: age takes ssh and age1 keys alike
+        // Parsing them was the check: age takes ssh, age1 and plugin keys
+        // alike. A plugin's program is looked for when encrypting (`check`
+        // and `list` need none; `generate` looks first, see commands/work.rs).
+        Ok(())
     }
 
     fn seal(
@@ -28,17 +31,17 @@ impl Backend for Agenix {
         sealed: &mut dyn Write,
         recipients: &[Recipient],
     ) -> Result<(), String> {
-        let boxed: Vec<_> = recipients.iter().map(Recipient::age).collect();
+        let boxed = crate::keys::age_recipients(recipients)?;
         let encryptor = age::Encryptor::with_recipients(
             boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
         )
-        .map_err(|e| format!("cannot encrypt: {e}"))?;
+        .map_err(|e| format!("cannot encrypt: {}", plain(e)))?;
         let mut writer = encryptor
             .wrap_output(sealed)
-            .map_err(|e| format!("cannot encrypt: {e}"))?;
+            .map_err(|e| format!("cannot encrypt: {}", plain(e)))?;
         std::io::copy(plaintext, &mut writer)
             .and_then(|_| writer.finish().map(|_| ()))
-            .map_err(|e| format!("cannot encrypt: {e}"))
+            .map_err(|e| format!("cannot encrypt: {}", plain(e)))
     }
 
     fn open(
@@ -48,7 +51,7 @@ impl Backend for Agenix {
         identities: &Identities,
     ) -> Result<(), String> {
         let decryptor = age::Decryptor::new(std::io::BufReader::new(sealed))
-            .map_err(|e| format!("not a valid age file: {e}"))?;
+            .map_err(|e| format!("not a valid age file: {}", plain(e)))?;
         let mut reader = decryptor
             .decrypt(
                 identities
@@ -56,11 +59,17 @@ impl Backend for Agenix {
                     .iter()
                     .map(|k| k.as_ref() as &dyn age::Identity),
             )
-            .map_err(|e| format!("cannot decrypt: {e}"))?;
+            .map_err(|e| format!("cannot decrypt: {}", plain(e)))?;
         // age authenticates chunk by chunk: a tampered chunk is an error
         // before its plaintext is handed out.
         std::io::copy(&mut reader, plaintext)
             .map(|_| ())
-            .map_err(|e| format!("cannot decrypt (corrupt or tampered file?): {e}"))
+            .map_err(|e| format!("cannot decrypt (corrupt or tampered file?): {}", plain(e)))
     }
+}
+
+/// An error of the `age` crate without the Unicode isolation marks its
+/// translations put around names (U+2068 and U+2069).
+fn plain(e: impl std::fmt::Display) -> String {
+    e.to_string().replace(['\u{2068}', '\u{2069}'], "")
 }

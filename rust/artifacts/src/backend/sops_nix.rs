@@ -1,6 +1,9 @@
 //! sops-nix: one sops file (binary store layout, so any bytes round-trip)
 //! per secret file, with the data key wrapped for each `age1…` recipient;
 //! SSH host keys are converted to their `age1…` form as sops-nix does.
+//! An age plugin's recipient (an admin's YubiKey) gets its entry too, made
+//! by the plugin's program: sops reads and writes such entries since 3.10,
+//! and the machine's sops-nix skips the entries its host key cannot open.
 
 use super::Backend;
 use crate::identities::Identities;
@@ -14,12 +17,6 @@ pub const MAX_BYTES: u64 = 16 << 20;
 
 pub struct SopsNix;
 
-impl SopsNix {
-    fn age_recipients(recipients: &[Recipient]) -> Result<Vec<String>, KeyError> {
-        recipients.iter().map(Recipient::age_x25519).collect()
-    }
-}
-
 impl Backend for SopsNix {
     fn name(&self) -> &'static str {
         "sops-nix"
@@ -30,7 +27,9 @@ impl Backend for SopsNix {
     }
 
     fn check_recipients(&self, recipients: &[Recipient]) -> Result<(), KeyError> {
-        Self::age_recipients(recipients).map(|_| ())
+        recipients
+            .iter()
+            .try_for_each(|r| r.sops_form().map(|_| ()))
     }
 
     fn seal(
@@ -39,10 +38,18 @@ impl Backend for SopsNix {
         sealed: &mut dyn Write,
         recipients: &[Recipient],
     ) -> Result<(), String> {
-        let keys = Self::age_recipients(recipients).map_err(|e| e.to_string())?;
-        let parsed = keys
+        let parsed = recipients
             .iter()
-            .map(|k| artifacts_sops::parse_recipient(k).map_err(|e| e.to_string()))
+            .map(|r| {
+                let form = r.sops_form().map_err(|e| e.to_string())?;
+                let ui = crate::plugin_ui::PluginUi::new(r.plugin_program().unwrap_or_default());
+                artifacts_sops::parse_recipient_with(&form, ui).map_err(|e| match e {
+                    artifacts_sops::Error::MissingPlugin { recipient, program } => {
+                        crate::keys::missing_plugin_error(&recipient, &program)
+                    }
+                    other => other.to_string(),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let mut bytes = Zeroizing::new(Vec::new());
         Read::take(&mut *plaintext, MAX_BYTES + 1)

@@ -40,6 +40,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(work::exit(&summary));
     }
+    todo.drop_missing_plugins(plan, &mut summary);
     for (&i, why) in &todo.pulled_in {
         crate::progress::note(format!(
             "{}: will be generated too: {why}",

@@ -27,6 +27,7 @@ pub fn run(flake: &str, args: &RekeyArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(work::exit(&summary));
     }
+    todo.drop_missing_plugins(plan, &mut summary);
     let readback = Readback::prepare(plan, &mut todo, &args.identities, &mut summary);
     interrupt::set_phase(Phase::Working);
     let stored = Mutex::new(Vec::new());

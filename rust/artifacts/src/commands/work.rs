@@ -63,6 +63,21 @@ pub struct Work {
     untouched: usize,
 }
 
+/// Why `node`'s secret files cannot be encrypted here: a recipient of an
+/// age plugin whose program (returned second) is not on PATH.
+fn missing_plugin(node: &Node) -> Option<(String, String)> {
+    let encrypts = node.backend.stores_in_flake()
+        && node.backend.as_script().is_none()
+        && node.artifact.files.values().any(|f| f.secret);
+    if !encrypts {
+        return None;
+    }
+    node.recipients.iter().find_map(|r| {
+        r.missing_plugin()
+            .map(|program| (crate::keys::missing_plugin(&r.text, &program), program))
+    })
+}
+
 /// Whether the CLI makes `node`'s values (not the machine, as dummy does).
 fn generated_here(node: &Node) -> bool {
     !node.backend.on_machine()
@@ -172,6 +187,56 @@ impl Work {
             && self.restore.is_empty()
             && self.add.is_empty()
             && self.record.is_empty()
+    }
+
+    /// Leaves out, before anything is asked or run, what would be
+    /// encrypted to an age plugin whose program is not on PATH, and what
+    /// is generated from it: each is an error naming the program and the
+    /// recipient. (`check`, `list` and `show` need no plugin program.)
+    pub fn drop_missing_plugins(&mut self, plan: &Plan, summary: &mut Summary) {
+        let blocked: Vec<(usize, (String, String))> = self
+            .generate
+            .iter()
+            .chain(&self.restore)
+            .filter_map(|&i| missing_plugin(&plan.nodes[i]).map(|why| (i, why)))
+            .collect();
+        for (i, (why, program)) in blocked {
+            let node = &plan.nodes[i];
+            let done = if self.generate.contains(&i) {
+                "generated"
+            } else if self.restore.contains(&i) {
+                "re-encrypted"
+            } else {
+                continue; // left out above, as a dependent
+            };
+            self.restore.retain(|&r| r != i);
+            summary.failed += 1;
+            eprintln!(
+                "error: {}, artifact {}: {why}; nothing of it was {done}\n  hint: {}",
+                node.scope,
+                node.artifact.name,
+                crate::keys::install_plugin(&program)
+            );
+            if !self.generate.remove(&i) {
+                continue;
+            }
+            self.pulled_in.remove(&i);
+            for d in closure(node.dependents.clone(), |d| {
+                plan.nodes[d].dependents.clone()
+            }) {
+                if self.generate.remove(&d) {
+                    self.pulled_in.remove(&d);
+                    summary.failed += 1;
+                    let dependent = &plan.nodes[d];
+                    eprintln!(
+                        "error: {}, artifact {}: it depends on {}, which cannot be stored (above); nothing of it was generated",
+                        dependent.scope,
+                        dependent.artifact.name,
+                        node.label()
+                    );
+                }
+            }
+        }
     }
 
     /// Reports damaged artifacts (never replaced silently) and counts the

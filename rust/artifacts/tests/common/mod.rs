@@ -4,6 +4,8 @@
 //! The built `artifacts` binary runs against it with the real `nix`.
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
