@@ -195,6 +195,7 @@ pub fn copy_our_flake(to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for file in [
         "flake.nix",
+        "flake.lock",
         "flake-module.nix",
         "package.nix",
         "Cargo.toml",
