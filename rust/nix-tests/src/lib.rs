@@ -208,6 +208,34 @@ pub fn copy_our_flake(to: &Path) {
     }
 }
 
+/// The `--override-input` arguments that point each input `flake_nix`
+/// declares at a local copy: this project (`ours`), the stand-in nixpkgs,
+/// and the module sources of the test inputs. There is no network: a flake
+/// of the templates or the README evaluates only this way.
+pub fn local_overrides(flake_nix: &str, ours: &Path, nixpkgs: &Path, inputs: &Path) -> Vec<String> {
+    let local = |p: &Path| format!("path:{}", p.display());
+    let mut args = Vec::new();
+    for (input, path) in [
+        ("nixpkgs", nixpkgs.to_path_buf()),
+        ("artifacts", ours.to_path_buf()),
+        ("flake-parts", inputs.join("flake-parts")),
+        ("flake-parts/nixpkgs-lib", inputs.join("nixpkgs-lib")),
+        ("agenix", inputs.join("agenix")),
+        ("sops-nix", inputs.join("sops-nix")),
+        ("home-manager", inputs.join("home-manager")),
+    ] {
+        let top = input.split('/').next().unwrap();
+        if flake_nix.contains(&format!("{top} = {{")) || flake_nix.contains(&format!("{top}.url")) {
+            args.extend([
+                "--override-input".to_string(),
+                input.to_string(),
+                local(&path),
+            ]);
+        }
+    }
+    args
+}
+
 /// A module-evaluation test: case `$case` of checks/eval evaluated with the
 /// test inputs, its JSON bound to `$v`; with `error`, a case that must fail,
 /// its error message bound to `$v`. Ignored with the reason when

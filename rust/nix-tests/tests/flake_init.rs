@@ -16,7 +16,14 @@ fn flake_init(template: &str, into: &Path, cache: &Path) -> Result<String, Strin
     cmd.current_dir(into)
         .env("XDG_CACHE_HOME", cache)
         .env("NIX_CONFIG", "substituters =\nconnect-timeout = 1");
-    for proxy in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+    for proxy in [
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
         cmd.env(proxy, "http://127.0.0.1:9");
     }
     cmd.args([
@@ -37,7 +44,11 @@ fn files(dir: &Path) -> Vec<String> {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();
         if entry.file_type().unwrap().is_dir() {
-            found.extend(files(&entry.path()).into_iter().map(|f| format!("{name}/{f}")));
+            found.extend(
+                files(&entry.path())
+                    .into_iter()
+                    .map(|f| format!("{name}/{f}")),
+            );
         } else {
             found.push(name);
         }

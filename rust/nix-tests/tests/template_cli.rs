@@ -16,7 +16,8 @@
 //! first (`nix flake lock --override-input`).
 
 use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
+    copy_dir, copy_our_flake, local_overrides, nix_command, repo_root, run, stand_in_nixpkgs,
+    test_inputs,
 };
 use artifacts_sops::age::secrecy::ExposeSecret;
 use serde_json::Value;
@@ -132,7 +133,6 @@ impl TemplateFlake {
 
         git(&flake, &["init", "-q"]);
         git(&flake, &["add", "-A"]);
-        let local = |p: &Path| format!("path:{}", p.display());
         let mut lock = nix_command("nix");
         lock.current_dir(&flake).args([
             "--extra-experimental-features",
@@ -141,22 +141,7 @@ impl TemplateFlake {
             "lock",
         ]);
         let template_flake = std::fs::read_to_string(flake.join("flake.nix")).unwrap();
-        for (input, path) in [
-            ("nixpkgs", nixpkgs.clone()),
-            ("artifacts", ours.clone()),
-            ("flake-parts", inputs.join("flake-parts")),
-            ("flake-parts/nixpkgs-lib", inputs.join("nixpkgs-lib")),
-            ("agenix", inputs.join("agenix")),
-            ("sops-nix", inputs.join("sops-nix")),
-            ("home-manager", inputs.join("home-manager")),
-        ] {
-            let top = input.split('/').next().unwrap();
-            if template_flake.contains(&format!("{top} = {{"))
-                || template_flake.contains(&format!("{top}.url"))
-            {
-                lock.args(["--override-input", input, &local(&path)]);
-            }
-        }
+        lock.args(local_overrides(&template_flake, &ours, &nixpkgs, inputs));
         run(lock).unwrap_or_else(|e| panic!("nix flake lock failed:\n{e}"));
         // builtins.getFlake on git+file sees tracked files only.
         git(&flake, &["add", "flake.lock"]);

@@ -6,7 +6,8 @@
 //! as the templates wire them, not a buildable system.
 
 use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
+    copy_dir, copy_our_flake, local_overrides, nix_command, repo_root, run, stand_in_nixpkgs,
+    test_inputs,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -54,19 +55,6 @@ impl Sandbox {
     /// `nix eval` of the template's `attr` with `apply`: the JSON, or the
     /// error of an evaluation that fails.
     fn try_eval(&self, attr: &str, apply: &str) -> Result<Value, String> {
-        let local = |p: &Path| format!("path:{}", p.display());
-        let overrides = [
-            ("nixpkgs", local(&self.root.join("nixpkgs"))),
-            ("home-manager", local(&self.inputs.join("home-manager"))),
-            ("artifacts", local(&self.root.join("artifacts"))),
-            ("flake-parts", local(&self.inputs.join("flake-parts"))),
-            (
-                "flake-parts/nixpkgs-lib",
-                local(&self.inputs.join("nixpkgs-lib")),
-            ),
-            ("agenix", local(&self.inputs.join("agenix"))),
-            ("sops-nix", local(&self.inputs.join("sops-nix"))),
-        ];
         let template = std::fs::read_to_string(self.root.join("template/flake.nix")).unwrap();
         let mut cmd = nix_command("nix");
         cmd.args([
@@ -76,13 +64,13 @@ impl Sandbox {
             "--json",
             "--no-write-lock-file",
         ]);
-        for (input, url) in &overrides {
-            let top = input.split('/').next().unwrap();
-            if template.contains(&format!("{top} = {{")) || template.contains(&format!("{top}.url"))
-            {
-                cmd.args(["--override-input", input, url]);
-            }
-        }
+        cmd.args(local_overrides(
+            &template,
+            &self.root.join("artifacts"),
+            &self.root.join("nixpkgs"),
+            &self.inputs,
+        ));
+        let local = |p: &Path| format!("path:{}", p.display());
         cmd.arg(format!("{}#{attr}", local(&self.root.join("template"))));
         cmd.args(["--apply", apply]);
         let out = run(cmd)?;
