@@ -17,7 +17,13 @@ struct Terminal {
 
 impl Terminal {
     fn start(f: &Fixture, args: &str) -> Terminal {
-        let command = format!("{} --flake {} {args}", common::BIN, f.root().display());
+        // A known width: the live display fills lines up to it and relies
+        // on the terminal wrapping there (see `visible`).
+        let command = format!(
+            "stty cols {WIDTH} rows 40; {} --flake {} {args}",
+            common::BIN,
+            f.root().display()
+        );
         let mut child = Command::new("script")
             .args(["-q", "-e", "-c", &command, "/dev/null"])
             .env("TMPDIR", &f.tmp)
@@ -94,6 +100,105 @@ impl Terminal {
         }
         self.finish()
     }
+}
+
+impl Terminal {
+    /// What is shown after the first `text` (control sequences left out).
+    fn after(&self, text: &str) -> String {
+        let screen = plain(&self.screen.lock().unwrap());
+        let at = screen
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} not shown:\n{screen}"));
+        screen[at + text.len()..].to_string()
+    }
+
+    /// The exit code and the lines a terminal would still show at the end:
+    /// what was drawn and not erased again.
+    fn finish_visible(self, limit: Duration) -> (i32, Vec<String>) {
+        let screen = self.screen.clone();
+        let (code, _) = self.finish_within(limit);
+        let shown = visible(&screen.lock().unwrap());
+        (code, shown)
+    }
+}
+
+/// The terminal's width in columns.
+const WIDTH: usize = 100;
+
+/// A terminal's final screen: the bytes interpreted with the cursor moves
+/// and erasures the live display uses (`\r`, `\n`, `ESC[nA`/`B`/`C`/`D`/`G`,
+/// `ESC[K`, `ESC[J`) and wrapping at [`WIDTH`] as terminals do (a character
+/// after the last column starts the next line); other sequences (colours,
+/// cursor visibility) are ignored. Lines are never scrolled away.
+fn visible(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if col >= WIDTH && !matches!(c, '\r' | '\n' | '\x1b') {
+            row += 1;
+            col = 0;
+        }
+        match c {
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                let mut param = String::new();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        last = c;
+                        break;
+                    }
+                    param.push(c);
+                }
+                let n: usize = param.parse().unwrap_or(1).max(1);
+                match last {
+                    'A' => row = row.saturating_sub(n),
+                    'B' => row += n,
+                    'C' => col = (col + n).min(WIDTH - 1),
+                    'D' => col = col.min(WIDTH - 1).saturating_sub(n),
+                    'G' => col = n - 1,
+                    'K' => {
+                        lines.resize(lines.len().max(row + 1), Vec::new());
+                        let line = &mut lines[row];
+                        match param.as_str() {
+                            "2" => line.clear(),
+                            "1" => line.iter_mut().take(col + 1).for_each(|c| *c = ' '),
+                            _ => line.truncate(col),
+                        }
+                    }
+                    'J' => {
+                        lines.resize(lines.len().max(row + 1), Vec::new());
+                        lines[row].truncate(col);
+                        lines.truncate(row + 1);
+                    }
+                    _ => {}
+                }
+            }
+            '\x1b' => {
+                chars.next();
+            }
+            '\r' => col = 0,
+            '\n' => row += 1,
+            '\x07' | '\x08' => {}
+            c => {
+                lines.resize(lines.len().max(row + 1), Vec::new());
+                let line = &mut lines[row];
+                if line.len() <= col {
+                    line.resize(col, ' ');
+                    line.push(c);
+                } else {
+                    line[col] = c;
+                }
+                col += 1;
+            }
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_string())
+        .collect()
 }
 
 /// What a terminal shows as text: control sequences (colours, cursor
@@ -410,4 +515,112 @@ fn ctrl_c_at_a_hidden_prompt_ends_at_once_with_130() {
         assert_eq!(f.snapshot(), before);
         assert_eq!(f.leftovers(), Vec::<std::path::PathBuf>::new());
     }
+}
+
+#[test]
+fn the_counter_is_up_to_date_with_the_results_shown_above_it() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      quick = { files.f = { }; generator = gen "quick" ''echo quick > "$out/f"''; };
+      slow = { files.f = { }; generator = gen "slow" ''sleep 3; echo slow > "$out/f"''; };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    t.expect("alpha/quick: stored with agenix");
+    t.expect("alpha/slow: stored with agenix");
+    // Each frame drawn with a result counts that result: right after it,
+    // the bar says 1/2 (then 2/2), never the count from before.
+    let after_quick = t.after("alpha/quick: stored with agenix");
+    let first_count = after_quick
+        .split_whitespace()
+        .find(|w| w.ends_with("/2"))
+        .expect("a count after the result");
+    assert_eq!(first_count, "1/2", "{after_quick}");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+}
+
+/// Generators that run until they are interrupted.
+const SLOW_PAIR: &str = r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      one = { files.f = { }; generator = gen "one" ''sleep 60; echo > "$out/f"''; };
+      two = { files.f = { }; generator = gen "two" ''sleep 60; echo > "$out/f"''; };
+      later = { files.f = { }; dependencies = [ "one" ]; generator = gen "later" ''echo > "$out/f"''; };
+    };
+"#;
+
+#[test]
+fn ctrl_c_while_generating_clears_the_display_and_counts_interrupted_artifacts() {
+    let f = Fixture::new(SLOW_PAIR);
+    let before = f.snapshot();
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    t.expect("alpha/one 1s");
+    t.expect("alpha/two 1s");
+    t.type_in(b"\x03");
+    let (code, shown) = t.finish_visible(Duration::from_secs(20));
+    let screen = shown.join("\n");
+    eprintln!("the screen at the end:\n{screen}");
+    assert_eq!(code, 130, "{screen}");
+    // Nothing of the live display stays: no running line, no bar.
+    for line in &shown {
+        assert!(
+            !(line.contains("alpha/one ") || line.contains("alpha/two ")) || line.contains(':'),
+            "a running line stayed on the screen:\n{screen}"
+        );
+        assert!(
+            !line.contains(" done"),
+            "the bar stayed on the screen:\n{screen}"
+        );
+    }
+    // The two that ran and the one that never started are interrupted,
+    // not failed; nothing was stored, and nothing claims it was.
+    assert!(
+        screen.contains("Generated 0, interrupted 3, failed 0, already up to date 0."),
+        "{screen}"
+    );
+    assert!(!screen.contains("stored whole"), "{screen}");
+    // What the interrupt said at once is still there, above the results.
+    assert!(
+        screen.contains("Interrupted: stopping the generators."),
+        "{screen}"
+    );
+    assert!(!screen.contains("error:"), "{screen}");
+    assert!(
+        screen.contains("Interrupted: nothing was stored; every artifact keeps its earlier files."),
+        "{screen}"
+    );
+    assert_eq!(f.snapshot(), before);
+    assert_eq!(f.leftovers(), Vec::<std::path::PathBuf>::new());
+}
+
+#[test]
+fn ctrl_c_after_some_were_stored_says_which_are_kept() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      quick = { files.f = { }; generator = gen "quick" ''echo quick > "$out/f"''; };
+      slow = { files.f = { }; generator = gen "slow" ''sleep 60; echo > "$out/f"''; };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    t.expect("alpha/quick: stored with agenix");
+    t.expect("alpha/slow 1s");
+    t.type_in(b"\x03");
+    let (code, shown) = t.finish_visible(Duration::from_secs(20));
+    let screen = shown.join("\n");
+    eprintln!("the screen at the end:\n{screen}");
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("Generated 1, interrupted 1, failed 0, already up to date 0."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Interrupted: the artifacts stored above are whole; the others keep their earlier files."),
+        "{screen}"
+    );
+    assert!(f.stored("machines/alpha/quick/f.age").exists());
+    assert!(!f.stored("machines/alpha/slow").exists());
 }

@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 pub struct Summary {
     pub generated: usize,
     pub rekeyed: usize,
+    /// Stopped, or never started, by an interrupt.
+    pub interrupted: usize,
     pub failed: usize,
     pub up_to_date: usize,
 }
@@ -28,6 +30,9 @@ impl Summary {
         let mut line = format!("Generated {}", self.generated);
         if self.rekeyed > 0 {
             line.push_str(&format!(", re-encrypted {}", self.rekeyed));
+        }
+        if self.interrupted > 0 {
+            line.push_str(&format!(", interrupted {}", self.interrupted));
         }
         line.push_str(&format!(
             ", failed {}, already up to date {}.",
