@@ -111,7 +111,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     if interrupt::interrupted() {
         eprintln!(
             "{}",
-            if summary.generated + summary.rekeyed == 0 {
+            if summary.generated + summary.rekeyed + summary.restored == 0 {
                 "Interrupted: nothing was stored; every artifact keeps its earlier files."
             } else {
                 "Interrupted: the artifacts stored above are whole; the others keep their earlier files."
