@@ -236,6 +236,56 @@ pub fn local_overrides(flake_nix: &str, ours: &Path, nixpkgs: &Path, inputs: &Pa
     args
 }
 
+/// A folder with local copies of what a user's flake takes as inputs: this
+/// project (`artifacts/`, with its flake.lock) and the stand-in nixpkgs
+/// (`nixpkgs/`); the module sources are read where the test inputs are.
+/// Flakes put beside them are evaluated with every input pointed there.
+pub struct LocalInputs {
+    dir: tempfile::TempDir,
+    inputs: PathBuf,
+}
+
+impl LocalInputs {
+    pub fn new(inputs: &Path) -> LocalInputs {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        copy_our_flake(&dir.path().join("artifacts"));
+        stand_in_nixpkgs(inputs, &dir.path().join("nixpkgs"));
+        LocalInputs {
+            dir,
+            inputs: inputs.to_path_buf(),
+        }
+    }
+
+    /// The folder holding the copies, where a test puts its flakes.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `nix eval --json` of `attr` of the flake in `flake` with `apply`:
+    /// the JSON, or the error of an evaluation that fails.
+    pub fn eval(&self, flake: &Path, attr: &str, apply: &str) -> Result<Value, String> {
+        let text = std::fs::read_to_string(flake.join("flake.nix")).expect("flake.nix");
+        let mut cmd = nix_command("nix");
+        cmd.args([
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "eval",
+            "--json",
+            "--no-write-lock-file",
+        ]);
+        cmd.args(local_overrides(
+            &text,
+            &self.root().join("artifacts"),
+            &self.root().join("nixpkgs"),
+            &self.inputs,
+        ));
+        cmd.arg(format!("path:{}#{attr}", flake.display()));
+        cmd.args(["--apply", apply]);
+        let out = run(cmd)?;
+        Ok(serde_json::from_str(&out).expect("JSON from nix eval"))
+    }
+}
+
 /// A module-evaluation test: case `$case` of checks/eval evaluated with the
 /// test inputs, its JSON bound to `$v`; with `error`, a case that must fail,
 /// its error message bound to `$v`. Ignored with the reason when

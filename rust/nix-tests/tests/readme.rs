@@ -25,9 +25,7 @@
 //! passes when its manifest evaluates and every failed assertion is only
 //! "not generated yet", the state of a fresh flake before the first run.
 
-use artifacts_nix_tests::{
-    copy_our_flake, local_overrides, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
-};
+use artifacts_nix_tests::{repo_root, test_inputs, LocalInputs};
 use serde_json::Value;
 use std::path::Path;
 
@@ -188,14 +186,8 @@ fn not_generated_yet(message: &str) -> bool {
 
 /// Evaluates one block; `Err` says why it does not work.
 fn evaluate(inputs: &Path, block: &Block, marker: &Marker) -> Result<Vec<Value>, String> {
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, nixpkgs, flake) = (
-        dir.path().join("artifacts"),
-        dir.path().join("nixpkgs"),
-        dir.path().join("flake"),
-    );
-    copy_our_flake(&ours);
-    stand_in_nixpkgs(inputs, &nixpkgs);
+    let local = LocalInputs::new(inputs);
+    let flake = local.root().join("flake");
     std::fs::create_dir_all(flake.join("artifacts")).unwrap();
     for (name, path) in &marker.files {
         let to = flake.join(name);
@@ -219,19 +211,9 @@ fn evaluate(inputs: &Path, block: &Block, marker: &Marker) -> Result<Vec<Value>,
     std::fs::write(flake.join("flake.nix"), &text).unwrap();
     let mut results = Vec::new();
     for configuration in configurations {
-        let mut cmd = nix_command("nix");
-        cmd.args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "eval",
-            "--json",
-            "--no-write-lock-file",
-        ]);
-        cmd.args(local_overrides(&text, &ours, &nixpkgs, inputs));
-        cmd.arg(format!("path:{}#{configuration}.config", flake.display()));
-        cmd.args(["--apply", CONFIGURATION]);
-        let out = run(cmd).map_err(|e| format!("{configuration} does not evaluate:\n{e}"))?;
-        let value: Value = serde_json::from_str(&out).expect("JSON from nix eval");
+        let value = local
+            .eval(&flake, &format!("{configuration}.config"), CONFIGURATION)
+            .map_err(|e| format!("{configuration} does not evaluate:\n{e}"))?;
         let failed: Vec<&str> = value["failed"]
             .as_array()
             .unwrap()

@@ -5,40 +5,25 @@
 //! here: what these tests cover is our flake, flake-module.nix and modules
 //! as the templates wire them, not a buildable system.
 
-use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, local_overrides, nix_command, repo_root, run, stand_in_nixpkgs,
-    test_inputs,
-};
+use artifacts_nix_tests::{copy_dir, repo_root, test_inputs, LocalInputs};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 struct Sandbox {
-    _dir: tempfile::TempDir,
+    local: LocalInputs,
     root: PathBuf,
-    inputs: PathBuf,
 }
 
 impl Sandbox {
     /// Lays out local copies: our flake, the stand-in nixpkgs, the template.
     fn new(inputs: PathBuf, template: &str) -> Sandbox {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let root = dir.path().to_path_buf();
-        let repo = repo_root();
-
-        let ours = root.join("artifacts");
-        copy_our_flake(&ours);
-
-        stand_in_nixpkgs(&inputs, &root.join("nixpkgs"));
-
+        let local = LocalInputs::new(&inputs);
+        let root = local.root().to_path_buf();
         copy_dir(
-            &repo.join("templates").join(template),
+            &repo_root().join("templates").join(template),
             &root.join("template"),
         );
-        Sandbox {
-            _dir: dir,
-            root,
-            inputs,
-        }
+        Sandbox { local, root }
     }
 
     /// Gives the template the stored files a `generate` would have written.
@@ -55,27 +40,9 @@ impl Sandbox {
     /// `nix eval` of the template's `attr` with `apply`: the JSON, or the
     /// error of an evaluation that fails.
     fn try_eval(&self, attr: &str, apply: &str) -> Result<Value, String> {
-        let template = std::fs::read_to_string(self.root.join("template/flake.nix")).unwrap();
-        let mut cmd = nix_command("nix");
-        cmd.args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "eval",
-            "--json",
-            "--no-write-lock-file",
-        ]);
-        cmd.args(local_overrides(
-            &template,
-            &self.root.join("artifacts"),
-            &self.root.join("nixpkgs"),
-            &self.inputs,
-        ));
-        let local = |p: &Path| format!("path:{}", p.display());
-        cmd.arg(format!("{}#{attr}", local(&self.root.join("template"))));
-        cmd.args(["--apply", apply]);
-        let out = run(cmd)?;
-        eprintln!("{attr}: {out}");
-        Ok(serde_json::from_str(&out).expect("JSON from nix eval"))
+        let value = self.local.eval(&self.root.join("template"), attr, apply)?;
+        eprintln!("{attr}: {value}");
+        Ok(value)
     }
 
     fn eval(&self, attr: &str, apply: &str) -> Value {
