@@ -4,9 +4,11 @@
 #     runs it in the user's working directory, where the CLI's default
 #     `--flake .` is the user's flake.
 #   - a flake-level `artifacts.directory` (default: `artifacts/` at the
-#     flake's root) and the NixOS / Home Manager modules with that directory
-#     already set: `config.artifacts.nixosModule` / `config.artifacts.homeModule`,
-#     the former also exported as `nixosModules.artifacts`. They also set
+#     flake's root) and the NixOS / nix-darwin / Home Manager modules with
+#     that directory already set: `config.artifacts.nixosModule` /
+#     `config.artifacts.darwinModule` / `config.artifacts.homeModule`, the
+#     first also exported as `nixosModules.artifacts` (flake-parts declares
+#     no `darwinModules` to merge into). They also set
 #     `artifacts.package` (what the dummy backend runs on the target) to
 #     `perSystem.artifacts.package` of the configuration's system.
 # Called by our flake.nix with our flake, to reach the CLI package.
@@ -34,7 +36,8 @@ in
       defaultText = lib.literalExpression ''"''${self}/artifacts"'';
       description = ''
         The flake's artifacts folder, handed to every configuration built
-        with {option}`artifacts.nixosModule` or {option}`artifacts.homeModule`.
+        with {option}`artifacts.nixosModule`, {option}`artifacts.darwinModule`
+        or {option}`artifacts.homeModule`.
       '';
     };
     nixosModule = mkOption {
@@ -46,6 +49,12 @@ in
         `self.nixosModules.artifacts`. Home Manager users of a machine
         inherit the directory.
       '';
+    };
+    darwinModule = mkOption {
+      type = types.deferredModule;
+      readOnly = true;
+      default = withDirectory artifactsFlake.darwinModules.default;
+      description = "The nix-darwin module with {option}`artifacts.directory` set, for `darwinConfigurations`.";
     };
     homeModule = mkOption {
       type = types.deferredModule;

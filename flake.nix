@@ -1,5 +1,5 @@
 {
-  description = "nixos-artifacts: one interface for secrets and generated files in NixOS and Home Manager";
+  description = "nixos-artifacts: one interface for secrets and generated files in NixOS, nix-darwin and Home Manager";
 
   # Only nixpkgs: users who import this flake lock nothing else. The checks
   # fetch the module sources they test against (agenix, sops-nix,
@@ -39,6 +39,9 @@
       lib = import ./lib;
 
       nixosModules.default = withPackage ./modules/nixos;
+      # nix-darwin (`darwinConfigurations`): the same options, deployed by
+      # launchd daemons.
+      darwinModules.default = withPackage ./modules/darwin;
       homeModules.default = withPackage ./modules/home-manager;
       homeManagerModules.default = self.homeModules.default;
       # clan's `clan.core.vars.generators` on top of ours. The module

@@ -66,6 +66,9 @@ let
     # Packages whose bin/ come first on the generator's PATH, built in the
     # generators' batch.
     runtimeInputs = map generatorOf (a.runtimeInputs or [ ]);
+    # "90d" or null: the longest the values may live before `check` calls
+    # them due and `generate` makes them again.
+    rotateAfter = a.rotateAfter or null;
   };
 
   backendOf = b: {

@@ -21,12 +21,12 @@ let
         + "/${artifactName}/${fileName}";
       stored = args.directory + "/${relative}";
       backend = if (artifact.backend or null) == null then defaultBackend else artifact.backend;
-      valid = names.valid artifactName && names.valid fileName && ((artifact.shared or false) || names.valid name);
+      valid = names.valid artifactName && names.validFile fileName && ((artifact.shared or false) || names.valid name);
     in
     if backend == "dummy" then
       throw "${scope}, artifact ${names.show artifactName}: the file '${fileName}' is generated on the machine by the dummy backend, so it has no value at evaluation time."
     else if !valid then
-      throw "${scope}, artifact ${names.show artifactName}: the file ${names.show fileName} has no value: a name on its path is not valid (${names.rule})."
+      throw "${scope}, artifact ${names.show artifactName}: the file ${names.show fileName} has no value: a name on its path is not valid (names are ${names.rule}; file names are ${names.fileRule})."
     else if builtins.pathExists stored then builtins.readFile stored
     else throw ("${scope}, artifact ${names.show artifactName}: the public file '${fileName}' is not generated yet "
       + "(artifacts/${relative} is missing). Run: nix run .#artifacts -- generate --${kind} ${name} --artifact ${artifactName}");

@@ -11,6 +11,9 @@
 #   - files of one generator in different stages (ours is per artifact);
 #   - migrateFact (clan's legacy facts);
 #   - in a home: neededFor = "users", owner / group other than root.
+# Accepted as clan has them since 2025: four-digit modes, the prompts'
+# `display` hints (`required = false` is our allowEmpty), a public file's
+# `exists`. `clan.core.vars.settings` (the store choice): ./clan-vars-settings.nix.
 # restartUnits become the artifact's `services`: restarted when a new value
 # is deployed, as clan does, and also bound to the artifact's unit (they
 # start only once its files are in place), which clan does not do.
@@ -30,7 +33,8 @@ let
       deploy = mkOption { type = types.bool; default = true; description = "Whether the file reaches the machine."; };
       owner = mkOption { type = types.str; default = "root"; description = "User owning the deployed file."; };
       group = mkOption { type = types.str; default = "root"; description = "Group owning the deployed file."; };
-      mode = mkOption { type = types.strMatching "^[0-7]{3}$"; default = "400"; description = "Permissions, three octal digits."; };
+      # Four digits since clan-core 2025-04 ("0640"), three before ("440").
+      mode = mkOption { type = types.strMatching "^[0-7]{3,4}$"; default = "0400"; description = "Permissions, four (or three) octal digits."; };
       neededFor = mkOption {
         type = types.enum [ "partitioning" "activation" "users" "services" ];
         default = "services";
@@ -39,6 +43,16 @@ let
       restartUnits = mkOption { type = types.listOf types.str; default = [ ]; description = "Units restarted when the value changes (our `services`)."; };
       path = mkOption { type = types.str; readOnly = true; description = "Set from `artifacts.store.<g>.files.<f>.path`."; };
       value = mkOption { type = types.str; description = "Set from `artifacts.store.<g>.files.<f>.value` (public files)."; };
+      # clan's sshd reads it before using a public key that may not be generated yet.
+      exists = mkOption {
+        type = types.bool;
+        readOnly = true;
+        description = "Whether a public file is stored; reading it for a secret file is an error, as in clan.";
+        default =
+          if config.secret
+          then throw "${where g}.files.${name}.exists: whether a secret file exists cannot be known at evaluation time (clan says the same); read it only for public files."
+          else (builtins.tryEval store.${g}.files.${name}.value).success;
+      };
     };
     config.path = store.${g}.files.${name}.path;
     # Our value when it can be read; otherwise a module's own fallback
@@ -57,6 +71,14 @@ let
         type = types.enum [ "hidden" "line" "multiline" "multiline-hidden" ];
         default = "line";
         description = "How the answer is read; `multiline-hidden` has no equivalent here.";
+      };
+      # clan's interface hints: `required = false` is our `allowEmpty`;
+      # the others shape clan's GUI, and the CLI asks with `description`.
+      display = {
+        group = mkOption { type = types.nullOr types.str; default = null; description = "clan's prompt group; not used here."; };
+        label = mkOption { type = types.nullOr types.str; default = null; description = "clan's prompt label; not used here."; };
+        required = mkOption { type = types.bool; default = true; description = "Whether an empty answer is refused on a terminal (our `allowEmpty`, negated)."; };
+        helperText = mkOption { type = types.nullOr types.str; default = null; description = "clan's helper text; not used here."; };
       };
       persist = mkOption {
         type = types.bool;
@@ -89,11 +111,15 @@ let
 
   translate = g: gen: {
     files = lib.mapAttrs
-      (_: f: { inherit (f) secret deploy; mode = "0${f.mode}"; }
+      (_: f: { inherit (f) secret deploy; mode = if lib.stringLength f.mode == 3 then "0${f.mode}" else f.mode; }
         // lib.optionalAttrs isMachine { inherit (f) owner group; })
       gen.files;
     prompts = lib.mapAttrs
-      (_: p: { inherit (p) description; type = if p.type == "multiline-hidden" then "multiline" else p.type; })
+      (_: p: {
+        inherit (p) description;
+        type = if p.type == "multiline-hidden" then "multiline" else p.type;
+        allowEmpty = !p.display.required;
+      })
       gen.prompts;
     generator = pkgs.writeShellScript "clan-vars-${g}" ''
       set -eu -o pipefail
@@ -126,6 +152,8 @@ let
       "${where g}.migrateFact = \"${gen.migrateFact}\": clan's legacy facts have no equivalent here; import the values with `artifacts import` instead.";
 in
 {
+  imports = [ ./clan-vars-settings.nix ];
+
   options.clan.core.vars.generators = mkOption {
     type = types.attrsOf generatorType;
     default = { };
@@ -137,8 +165,7 @@ in
 
   config = {
     artifacts.store = lib.mapAttrs translate generatorsCfg;
-    assertions = lib.concatLists (lib.mapAttrsToList
-      (g: gen: map (message: { assertion = false; message = "artifacts: ${config.artifacts.kind} '${config.artifacts.name}': ${message}"; }) (problems g gen))
-      generatorsCfg);
+    assertions = map (message: { assertion = false; message = "artifacts: ${config.artifacts.kind} '${config.artifacts.name}': ${message}"; })
+      (lib.concatLists (lib.mapAttrsToList problems generatorsCfg));
   };
 }

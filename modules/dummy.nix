@@ -3,7 +3,9 @@
 # dependencies declared in the same scope (the command reads their deployed
 # files), and octal modes (the command sets them itself). The unit is made by ./units.nix
 # with ./dummy-unit.nix.
-{ kind }:
+{ kind
+, entryModule # the module that sets `artifacts.package` (../common.nix), named in the message
+}:
 { config, lib, ... }:
 let
   cfg = config.artifacts;
@@ -19,7 +21,7 @@ in
       assertion = dummies == { } || cfg.package != null;
       message = "${scope}: ${lib.concatMapStringsSep ", " names.show (lib.attrNames dummies)} "
         + "use the dummy backend, which runs `artifacts machine generate` on the target, but artifacts.package is not set. "
-        + "Import inputs.artifacts.${if kind == "machine" then "nixosModules" else "homeModules"}.default "
+        + "Import inputs.artifacts.${entryModule} "
         + "(it sets it), or set artifacts.package to the artifacts package.";
     }
   ]

@@ -26,6 +26,11 @@ rec {
   storedName = extension: fileName: decl:
     if decl.secret then "${fileName}.${extension}" else fileName;
 
+  # What a Nix store path name may hold (it must not start with `.`, which
+  # no stored name does).
+  storeNameCharacters = "A-Za-z0-9+._?=-";
+  isStoreName = name: builtins.match "[${storeNameCharacters}]+" name != null;
+
   backendOf = cfg: artifact: if artifact.backend == null then cfg.default.backend else artifact.backend;
 
   # Whether the artifact's backend keeps files in the flake (agenix,
@@ -49,17 +54,29 @@ rec {
     let
       backend = backendOf cfg artifact;
       relative = "${artifactFolder cfg artifactName artifact}/${storedName backends.${backend}.extension fileName decl}";
+      stored =
+        if cfg.directory == null
+        then throw "artifacts: artifacts.directory is not set (see its description)"
+        else cfg.directory + "/${relative}";
+      base = baseNameOf relative;
     in
     {
       name = "${artifactName}/${fileName}";
       artifact = artifactName;
       file = fileName;
       artifactConfig = artifact;
-      inherit decl backend relative;
-      stored =
-        if cfg.directory == null
-        then throw "artifacts: artifacts.directory is not set (see its description)"
-        else cfg.directory + "/${relative}";
+      inherit decl backend relative stored;
+      # What the stock module (agenix, sops-nix) gets: the stored file
+      # itself, or, when its name cannot be a Nix store path name (a space,
+      # `@`, a quote, non-ASCII), a copy of it in the store under a name
+      # that can. A path value would otherwise be copied under its own name
+      # (an evaluation error), and a string inside the flake's source would
+      # reach agenix's activation script with the file name in it. A
+      # missing file stays as is: it is never deployed (on a machine its
+      # assertion fails, a home leaves it out; ./missing-files.nix).
+      source =
+        if isStoreName base || !(builtins.pathExists stored) then stored
+        else builtins.path { path = stored; name = names.replaceUnsafe storeNameCharacters base; };
     };
 
   # Every file the CLI stores for this scope (artifacts on agenix or
@@ -72,7 +89,7 @@ rec {
       (artifactName: artifact:
         lib.optionals (isStoredBackend cfg artifact && safeFolder cfg artifactName artifact)
           (lib.mapAttrsToList (storedFile cfg artifactName artifact)
-            (lib.filterAttrs (fileName: decl: names.valid fileName && decl.deploy) artifact.files)))
+            (lib.filterAttrs (fileName: decl: names.validFile fileName && decl.deploy) artifact.files)))
       cfg.store);
 
   # The files of an artifact that reach the machine.
@@ -80,10 +97,15 @@ rec {
 
   # The placeholder of a file in a template (`artifacts.placeholder`):
   # fixed text naming it, safe in the Nix store, replaced on the machine by
-  # the deployed value. Names hold no `<`, `>`, `/` or `:` (./names.nix), so
-  # `placeholderPattern` finds the names back.
-  placeholder = artifactName: fileName: "<ARTIFACTS:${artifactName}/${fileName}:PLACEHOLDER>";
+  # the deployed value. Artifact names hold no `<`, `>`, `/`, `:` or `%`
+  # (./names.nix); in a file name, which may, those five are written `%XX`
+  # (no name had them before, so no placeholder changed), so
+  # `placeholderPattern` finds the names back and `placeholderName` decodes
+  # a file's.
+  placeholder = artifactName: fileName: "<ARTIFACTS:${artifactName}/${placeholderEncode fileName}:PLACEHOLDER>";
   placeholderPattern = "<ARTIFACTS:([^<>/:]*)/([^<>/:]*):PLACEHOLDER>";
+  placeholderEncode = builtins.replaceStrings [ "%" "<" ">" "/" ":" ] [ "%25" "%3C" "%3E" "%2F" "%3A" ];
+  placeholderName = builtins.replaceStrings [ "%3C" "%3E" "%2F" "%3A" "%25" ] [ "<" ">" "/" ":" "%" ];
 
   # The secret files of the artifacts using `backend`.
   secretFiles = { cfg, backend }:

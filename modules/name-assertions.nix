@@ -1,7 +1,8 @@
 # Names become paths in the store (`artifacts/<kind>s/<name>/<artifact>/<file>`)
 # and on the CLI's side (`$prompts/<prompt>`), so every name is checked where
-# it is declared, with the rule of ./names.nix (the CLI checks it again):
-# `artifacts.name`, artifact names, file names and prompt names. Two files of
+# it is declared, with the rules of ./names.nix (the CLI checks them again):
+# `artifacts.name`, artifact names and prompt names with the narrow rule,
+# file names with the wider file rule. Two files of
 # one artifact must not be stored under the same name by the artifact's
 # backend either (a secret `k` and a public `k.age` on agenix).
 # Evaluating these never throws, whatever the names: messages quote them.
@@ -15,13 +16,19 @@ let
 
   scope = "artifacts: ${kind} ${names.show cfg.name}";
   inArtifact = artifactName: "${scope}, artifact ${names.show artifactName}";
-  option = path: lib.showOption ([ "artifacts" ] ++ path);
+  # An option's path as `lib.showOption` writes it, with names quoted by
+  # ./names.nix when they hold what it would print raw (a control
+  # character).
+  option = path:
+    if lib.all (n: names.quote n == builtins.toJSON n) path then lib.showOption ([ "artifacts" ] ++ path)
+    else lib.concatMapStringsSep "." (n: if names.valid n then n else names.quote n) ([ "artifacts" ] ++ path);
 
-  check = { where, what, name, fix }:
-    let problem = names.problem name; in {
+  # `file = true`: the wider rule of file names (../lib/names.nix).
+  check = { where, what, name, fix, file ? false }:
+    let problem = if file then names.fileProblem name else names.problem name; in {
       assertion = problem == null;
-      message = "${where}: the ${what} ${builtins.toJSON name} is not valid: ${problem}. "
-        + "Names are ${names.rule}. ${fix}";
+      message = "${where}: the ${what} ${names.quote name} is not valid: ${problem}. "
+        + "${if file then "File names" else "Names"} are ${if file then names.fileRule else names.rule}. ${fix}";
     };
 
   scopeName = check {
@@ -48,6 +55,7 @@ let
       (name: _: check {
         where = inArtifact artifactName;
         inherit what name;
+        file = attribute == "files";
         fix = "Rename ${option [ "store" artifactName attribute name ]}.";
       })
       artifact.${attribute})

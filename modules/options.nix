@@ -114,10 +114,21 @@ in
     };
 
     config = mkOption {
-      type = types.attrsOf types.anything;
+      # A submodule with a free-form type: plain values as before, and
+      # modules may declare options under it, as the original
+      # nixos-artifacts' backends do
+      # (`options.artifacts.config.test.key = lib.mkOption { ... }`),
+      # which `attrsOf anything` refuses ("does not support nested options").
+      type = types.submodule { freeformType = types.attrsOf types.anything; };
       default = { };
       example = literalExpression ''{ password-store.prefix = "infra/nixos"; }'';
-      description = "Configuration handed to script backends as is, by backend name (BACKEND_GUIDE.md).";
+      description = ''
+        Configuration handed to script backends as is, by backend name
+        (BACKEND_GUIDE.md): `config.<backend>` is that backend's `config`
+        in `$targets`. Any JSON-like value; a module may also declare
+        options here (`options.artifacts.config.<backend>.<key> = lib.mkOption { ... }`)
+        to type and document a backend's settings.
+      '';
     };
 
     store = mkOption {

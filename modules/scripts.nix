@@ -34,15 +34,16 @@ in
     + lib.optionalString (owner != null) " ${q owner} ${q group}" + "\n";
 
   # Exits 1 after naming every declared file that is not at its path.
-  # `deployedBy decl` says what should have put a file there.
-  check = { cfg, artifactName, files, deployedBy }:
+  # `deployedBy decl` says what should have put a file there, `log` where
+  # its messages are.
+  check = { cfg, artifactName, files, deployedBy, log ? "the journal" }:
     ''
       missing=0
     ''
     + lib.concatStrings (lib.mapAttrsToList
       (fileName: decl: ''
         if [ ! -e ${helpers.shellPath decl.path} ]; then
-          echo ${q "artifacts: ${cfg.kind} '${cfg.name}', artifact '${artifactName}': the file '${fileName}' is not deployed at ${decl.path} (${deployedBy decl}; see its messages in the journal)"} >&2
+          echo ${q "artifacts: ${cfg.kind} '${cfg.name}', artifact '${artifactName}': the file '${fileName}' is not deployed at ${decl.path} (${deployedBy decl}; see its messages in ${log})"} >&2
           missing=1
         fi
       '')

@@ -11,7 +11,7 @@ in
 rec {
   # The placeholders a content uses, as { artifact; file; }, once each.
   used = content: lib.unique (map
-    (m: { artifact = builtins.elemAt m 0; file = builtins.elemAt m 1; })
+    (m: { artifact = builtins.elemAt m 0; file = helpers.placeholderName (builtins.elemAt m 1); })
     (lib.filter builtins.isList (builtins.split helpers.placeholderPattern content)));
 
   # Why a placeholder cannot be rendered, or null.

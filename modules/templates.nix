@@ -15,9 +15,12 @@
 # unit's command). The template's unit carries the same trigger, so a
 # switch renders again, then restarts the services, only then.
 #
-# Placeholders are checked here: one of an unknown artifact or file, or of a
-# file with `deploy = false`, is an assertion naming it.
-{ kind }:
+# Placeholders are checked by ./template-assertions.nix: one of an unknown
+# artifact or file, or of a file with `deploy = false`, is an assertion
+# naming it.
+{ kind
+, entryModule # the module of our flake a user imports (../common.nix)
+}:
 { config, lib, pkgs, ... }:
 let
   cfg = config.artifacts;
@@ -27,7 +30,6 @@ let
   backends = import ./backends;
   dummy = import ./dummy-unit.nix { inherit lib pkgs cfg kind; };
   isMachine = kind == "machine";
-  scope = "artifacts: ${kind} ${names.show cfg.name}";
 
   inherit (import ./template-spec.nix { inherit lib pkgs cfg; }) used problemOf spec specFile;
 
@@ -106,28 +108,8 @@ let
     lib.mapAttrsToList (name: t: lib.optionalAttrs (good name t) { ${attrOf t} = (if isMachine then nixosUnit else homeUnit) name t; }) templates
     ++ bindings);
 
-  assertions =
-    lib.mapAttrsToList
-      (name: _: {
-        assertion = names.valid name;
-        message = "${scope}: the template name ${names.show name} is not valid: it names a unit and a file. "
-          + "A name is ${names.rule}.";
-      })
-      cfg.templates
-    ++ lib.concatLists (lib.mapAttrsToList
-      (name: t: map
-        (u: { assertion = false; message = "${scope}, template ${names.show name}: ${problemOf u}."; })
-        (lib.filter (u: problemOf u != null) (used t.content)))
-      templates)
-    ++ lib.optional (cfg.templates != { }) {
-      assertion = cfg.package != null;
-      message = "${scope}: templates are rendered by `artifacts machine render` on the target, but artifacts.package is not set. "
-        + "Import inputs.artifacts.${if isMachine then "nixosModules" else "homeModules"}.default (it sets it), "
-        + "or set artifacts.package to the artifacts package.";
-    };
 in
 {
-  config = {
-    inherit assertions;
-  } // (if isMachine then { systemd.services = definitions; } else { systemd.user.services = definitions; });
+  imports = [ (import ./template-assertions.nix { inherit kind entryModule; }) ];
+  config = if isMachine then { systemd.services = definitions; } else { systemd.user.services = definitions; };
 }

@@ -10,11 +10,13 @@ cd "$(dirname "$0")/.."
 # password-store backend and the script-backend examples run (pass, gpg, jq),
 # the encodings the redaction tests print secrets in (xxd),
 # and the shells whose completion scripts are tested (zsh, fish; bash is here).
+# clan's root-password generator runs xkcdpass; perl asks libcrypt whether
+# a password hash fits (rust/nix-tests/tests/clan_vars_cli.rs).
 # The on-machine tier (rust/nix-tests/tests/machine_*.rs) runs as root in a
 # throwaway root: unshare, setpriv (util-linux), mount; python3 checks the
 # VM tests' scripts parse.
-packages=(nix-bin age bubblewrap git openssl xxd ca-certificates openssh-client wireguard-tools whois util-linux procps pass gnupg jq zsh fish mount python3)
-tools=(nix age bwrap git openssl xxd ssh-keygen wg mkpasswd unshare pgrep pass gpg jq zsh fish setpriv mount python3)
+packages=(nix-bin age bubblewrap git openssl xxd ca-certificates openssh-client wireguard-tools whois xkcdpass perl-base util-linux procps pass gnupg jq zsh fish mount python3)
+tools=(nix age bwrap git openssl xxd ssh-keygen wg mkpasswd xkcdpass perl unshare pgrep pass gpg jq zsh fish setpriv mount python3)
 absent=()
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || absent+=("$tool"); done
 if [ ${#absent[@]} -gt 0 ]; then

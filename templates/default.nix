@@ -8,6 +8,10 @@
     path = ./home-manager;
     description = "A standalone Home Manager configuration with artifacts stored with agenix";
   };
+  nix-darwin = {
+    path = ./nix-darwin;
+    description = "flake-parts, one Mac with nix-darwin, artifacts stored with agenix";
+  };
   sops-nix = {
     path = ./sops-nix;
     description = "One NixOS machine mixing agenix and sops-nix per artifact";

@@ -4,7 +4,7 @@
 # password of the users stage (clanServices/users) and a shared CA whose key
 # is never deployed with a certificate made from it. Their stored files are
 # in the fixtures.
-{ lib, pkgs, machine, home, summary, agenixNixos, sopsNixos, agenixHome, fixtures, ... }:
+{ lib, pkgs, machine, home, summary, failed, agenixNixos, sopsNixos, agenixHome, fixtures, ... }:
 let
   clanVars = ../../modules/clan-vars.nix;
 
@@ -98,6 +98,53 @@ in
   clanVarsMigrateFact = unsupported { migrateFact = "old"; };
   # A never-deployed file's stage does not matter: it is not deployed.
   clanVarsUndeployedStage = unsupported { files.f = { neededFor = "activation"; deploy = false; }; files.g = { }; };
+
+  # clan-core's interface since 2025-04: four-digit modes, the prompts'
+  # display hints (`required = false` is our allowEmpty), `exists` of a
+  # public file (stored here: sshd's `openssh`, not stored: `g`).
+  clanVarsCurrentInterface =
+    let
+      config = machine [
+        clanVars
+        declarations
+        {
+          clan.core.vars.generators.g = {
+            files.four.mode = "0640";
+            files.three.mode = "440";
+            files.pub.secret = false;
+            prompts.optional.display = { required = false; label = "Optional"; group = "G"; helperText = "may be empty"; };
+            prompts.required = { };
+            script = "true";
+          };
+        }
+      ];
+      gens = config.clan.core.vars.generators;
+    in
+    {
+      modes = lib.mapAttrs (_: f: f.mode) config.artifacts.store.g.files;
+      allowEmpty = lib.mapAttrs (_: p: p.allowEmpty) config.artifacts.store.g.prompts;
+      exists = { stored = gens.openssh.files."ssh.id_ed25519.pub".exists; missing = gens.g.files.pub.exists; };
+    };
+  # Whether a secret file exists cannot be known, as in clan.
+  clanVarsSecretExists = (machine [ clanVars declarations ]).clan.core.vars.generators.openssh.files."ssh.id_ed25519".exists;
+
+  # clan's machine-level store choice: "sops" and "age" choose our backend,
+  # the rest are assertions.
+  clanVarsSettings =
+    let
+      backend = settings: extra: let config = machine ([ clanVars agenixNixos { artifacts.directory = fixtures; clan.core.vars.settings = settings; } ] ++ extra); in {
+        inherit (config.artifacts.default) backend;
+        failed = lib.filter (m: lib.hasInfix "clan.core.vars.settings" m) (failed config);
+      };
+    in
+    {
+      sops = backend { secretStore = "sops"; } [ sopsNixos ];
+      age = backend { secretStore = "age"; publicStore = "in_repo"; } [ ];
+      none = backend { } [ ];
+      conflict = backend { secretStore = "sops"; } [ { artifacts.default.backend = "agenix"; } ];
+      passwordStore = backend { secretStore = "password-store"; } [ ];
+      recipients = backend { recipients.hosts.alpha = [ "age1..." ]; } [ ];
+    };
 
   clanVarsHomeOwner = summary (home [
     clanVars

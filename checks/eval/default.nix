@@ -8,6 +8,10 @@
 , sops-nix # sops-nix's source
 , flake-parts ? null # flake-parts' source, for the flakeParts case
 , home-manager ? null # home-manager's source, for the home* cases
+, nix-darwin ? null # nix-darwin's source, for the darwin* cases
+  # nixpkgs for an aarch64-darwin host, for the darwin* cases: the stand-in
+  # of rust/nix-tests/nix/fake-nixpkgs, or real nixpkgs imported for it.
+, darwinPkgs ? null
   # nixpkgs; the home* cases need what Home Manager reads of it (`path`, ...),
   # which rust/nix-tests/nix/fake-nixpkgs provides without nixpkgs.
 , pkgs ? import ../../lib/tests/stand-in-pkgs.nix
@@ -16,7 +20,7 @@
 , params ? { }
 }:
 let
-  helpers = import ./helpers.nix { inherit lib agenix sops-nix flake-parts home-manager pkgs; } // { inherit params; };
+  helpers = import ./helpers.nix { inherit lib agenix sops-nix flake-parts home-manager nix-darwin darwinPkgs pkgs; } // { inherit params; };
 in
 import ./machines.nix helpers
 // import ./homes.nix helpers
@@ -27,7 +31,10 @@ import ./machines.nix helpers
 // import ./units.nix helpers
 // import ./dummy.nix helpers
 // import ./on-machine.nix helpers
+// import ./names-on-machine.nix helpers
+// import ./backend-config.nix helpers
 // import ./vm-nodes.nix helpers
 // import ./stages.nix helpers
 // import ./secret-templates.nix helpers
 // import ./clan-vars.nix helpers
+// import ./darwin.nix helpers

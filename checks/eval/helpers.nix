@@ -4,8 +4,10 @@
 # real `homeManagerConfiguration`, its whole module set, with `pkgs` (real
 # nixpkgs, or the stand-in of rust/nix-tests/nix/fake-nixpkgs). No stand-in
 # for Home Manager: the real one checks assertions before anything of the
-# home can be read, which the cases must see.
-{ lib, agenix, sops-nix, flake-parts, home-manager, pkgs }:
+# home can be read, which the cases must see. A Mac: nix-darwin's real
+# `eval-config.nix`, its whole module set, with `darwinPkgs` (as for Home
+# Manager, a stand-in is enough).
+{ lib, agenix, sops-nix, flake-parts, home-manager, nix-darwin ? null, darwinPkgs ? null, pkgs }:
 rec {
   inherit lib pkgs flake-parts;
 
@@ -66,6 +68,30 @@ rec {
       home-manager.users.alice = { imports = hm; home.stateVersion = "25.05"; };
     }
   ] ++ modules);
+
+  # A Mac managed by nix-darwin: machine alpha, aarch64-darwin.
+  darwinSource =
+    if nix-darwin == null || darwinPkgs == null
+    then throw "checks/eval: the darwin cases need nix-darwin's source and darwinPkgs (arguments nix-darwin, darwinPkgs)"
+    else nix-darwin;
+  agenixDarwin = agenix + "/modules/age.nix";
+  sopsDarwin = sops-nix + "/modules/nix-darwin";
+  evalDarwin = modules: import (darwinSource + "/eval-config.nix") {
+    inherit lib;
+    modules = [
+      {
+        _module.args.pkgs = lib.mkForce darwinPkgs;
+        nixpkgs.hostPlatform = "aarch64-darwin";
+        system.stateVersion = 6;
+      }
+      ../../modules/darwin
+      {
+        networking.hostName = lib.mkDefault "alpha";
+        artifacts = { inherit (scope) publicKey adminRecipients; };
+      }
+    ] ++ modules;
+  };
+  darwin = modules: (evalDarwin modules).config;
 
   # Stored files relative to the fixtures, so results do not depend on
   # where the repository is checked out.

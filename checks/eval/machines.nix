@@ -10,6 +10,17 @@
       manifestName = config.artifacts.manifest.name;
     };
 
+  # `rotateAfter` reaches the manifest as declared; a malformed one is
+  # refused by its type.
+  rotation = let
+    withRotation = rotateAfter: machine [ agenixNixos { artifacts.directory = empty; artifacts.store.ca = { files.key = { }; inherit rotateAfter; }; } ];
+  in {
+    declared = (withRotation "90d").artifacts.manifest.artifacts.ca.rotateAfter;
+    unset = (machine [ agenixNixos { artifacts.directory = empty; artifacts.store.ca.files.key = { }; } ]).artifacts.manifest.artifacts.ca.rotateAfter;
+    wellFormed = (builtins.tryEval (builtins.deepSeq (withRotation "90d").artifacts.manifest null)).success;
+    malformed = (builtins.tryEval (builtins.deepSeq (withRotation "90 days").artifacts.manifest null)).success;
+  };
+
   # The module system's manifest, to be equal to tests/golden/announcement.json.
   manifest = (machine [ agenixNixos sopsNixos announcement ]).artifacts.manifest;
 

@@ -6,13 +6,19 @@
 let
   units = import ../unit-names.nix;
   # Home Manager paths may start with the shell's `${XDG_RUNTIME_DIR}` (see
-  # `artifacts.runtimeDir`); sops-nix spells the same directory `%r`.
+  # `artifacts.runtimeDir`); sops-nix spells the same directory `%r`. Its
+  # Home Manager module expands `%r` and `%%` in every path, so a `%` of
+  # the path itself (a file named `100%`) is written `%%`.
   runtimeVariable = "\${XDG_RUNTIME_DIR}";
   pathOf = kind: path:
-    let n = builtins.stringLength runtimeVariable; in
-    if kind == "home" && builtins.substring 0 n path == runtimeVariable
-    then "%r" + builtins.substring n (builtins.stringLength path) path
-    else path;
+    let
+      n = builtins.stringLength runtimeVariable;
+      escape = builtins.replaceStrings [ "%" ] [ "%%" ];
+    in
+    if kind != "home" then path
+    else if builtins.substring 0 n path == runtimeVariable
+    then "%r" + escape (builtins.substring n (builtins.stringLength path) path)
+    else escape path;
 in
 {
   extension = "sops";
@@ -22,7 +28,10 @@ in
     then "add inputs.sops-nix.nixosModules.sops to the machine's modules."
     else "add inputs.sops-nix.homeManagerModules.sops to the home's modules.";
   secretOf = kind: f: {
-    sopsFile = f.stored;
+    # A copy with a safe name when the file's cannot be a store path name
+    # (../lib.nix `source`). sops-install-secrets reads its manifest as
+    # JSON, so the entry's name and path may hold any valid file name.
+    sopsFile = f.source;
     format = "binary";
     path = pathOf kind f.decl.path;
     inherit (f.decl) mode;

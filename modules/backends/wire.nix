@@ -17,10 +17,12 @@
 #   restartsUnits  kind: whether the stock module restarts `services` itself
 #                  when a value changes (sops-nix on NixOS); otherwise
 #                  ../services.nix gives them restart triggers
+#   assertionsOf   optional, { cfg, files }: what the stock module cannot
+#                  deploy (agenix: paths its script does not quote)
 #
 # Missing stored files are reported by ../missing-files.nix. A home deploys
 # only the files that are stored (see there why).
-{ option, howToImport, secretOf, ... }:
+{ option, howToImport, secretOf, assertionsOf ? _: [ ], ... }:
 { backend, kind }:
 { config, options, lib, ... }:
 let
@@ -38,7 +40,7 @@ in
           inherit cfg files present backend;
           howToImport = howToImport kind;
         })
-      ];
+      ] ++ assertionsOf { inherit cfg files; };
     }
     (lib.optionalAttrs present {
       ${option}.secrets = lib.listToAttrs (map (f: lib.nameValuePair f.name (secretOf kind f)) deployed);

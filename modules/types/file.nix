@@ -25,7 +25,7 @@ let
       + "so it has no value at evaluation time. Give ${option} a fallback with lib.mkDefault."
     else if !helpers.isStoredBackend cfg artifact then
       "${scope}: unknown backend '${helpers.backendOf cfg artifact}', so the file '${name}' has no value."
-    else if !(helpers.safeFolder cfg artifactName artifact && names.valid name) then
+    else if !(helpers.safeFolder cfg artifactName artifact && names.validFile name) then
       "${scope}: the file ${names.show name} has no value: a name on its path is not valid (see the failed assertions)."
     else if cfg.directory == null then
       "${scope}: the public file '${name}' cannot be read: artifacts.directory is not set. "
@@ -45,7 +45,7 @@ let
   notDeployed = "${scope}: the file '${name}' has deploy = false: it never reaches the machine, so it has no path "
     + "(and no template can use it). Read it from a dependent's $in, or set files.${name}.deploy = true.";
   readable = !config.secret && helpers.isStoredBackend cfg artifact
-    && helpers.safeFolder cfg artifactName artifact && names.valid name
+    && helpers.safeFolder cfg artifactName artifact && names.validFile name
     && helpers.isStored cfg stored;
 in
 {

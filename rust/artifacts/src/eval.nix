@@ -1,5 +1,5 @@
-# Evaluated by the CLI with ONE `nix eval` process: every machine's and every
-# home's manifest of the flake named by $ARTIFACTS_FLAKE (an environment
+# Evaluated by the CLI with ONE `nix eval` process: every machine's (NixOS and
+# nix-darwin) and every home's manifest of the flake named by $ARTIFACTS_FLAKE (an environment
 # variable, so no quoting of the reference into Nix source is needed).
 # A scope whose configuration throws is reported as failed, not fatal, so the
 # others still run.
@@ -32,5 +32,7 @@ in
   machines = builtins.mapAttrs
     (_: cfg: attempt (manifestOf cfg) // { homes = embeddedHomes cfg; })
     (flake.nixosConfigurations or { });
+  # Macs managed by nix-darwin: machines like the NixOS ones.
+  darwinMachines = builtins.mapAttrs (_: cfg: attempt (manifestOf cfg)) (flake.darwinConfigurations or { });
   homes = builtins.mapAttrs (_: cfg: attempt (manifestOf cfg)) (flake.homeConfigurations or { });
 }

@@ -140,6 +140,14 @@ pub struct Artifact {
     /// built in the same batch as the generators.
     #[serde(default, rename = "runtimeInputs")]
     pub runtime_inputs: Vec<Generator>,
+    /// The longest the values may live (`"90d"`): older ones are due, and
+    /// `generate` makes them again (see `plan::rotation`).
+    #[serde(
+        default,
+        rename = "rotateAfter",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rotate_after: Option<String>,
 }
 
 fn services_stage() -> String {

@@ -47,7 +47,7 @@ pub struct Evaluation {
 pub struct ScopeFailure {
     /// The configuration's attribute name, e.g. `alpha`.
     pub name: String,
-    /// e.g. `nixosConfigurations.alpha`
+    /// e.g. `nixosConfigurations.alpha`, `darwinConfigurations.mac`
     pub attribute: String,
     pub reason: String,
 }
@@ -57,6 +57,8 @@ struct RawEvaluation {
     #[serde(rename = "source")]
     out_path: String,
     machines: BTreeMap<String, RawMachine>,
+    #[serde(rename = "darwinMachines")]
+    darwin_machines: BTreeMap<String, RawScope>,
     homes: BTreeMap<String, RawScope>,
 }
 
@@ -127,6 +129,10 @@ pub fn evaluate(flake: &Flake) -> Result<Evaluation, NixError> {
             let attribute = format!("{attribute}.config.home-manager.users.{user}");
             collect(&mut evaluation, &format!("{user}@{name}"), &attribute, home);
         }
+    }
+    for (name, machine) in raw.darwin_machines {
+        let attribute = format!("darwinConfigurations.{name}");
+        collect(&mut evaluation, &name, &attribute, machine);
     }
     for (name, home) in raw.homes {
         collect(
@@ -216,6 +222,7 @@ pub fn names(flake: &Flake) -> Result<Vec<ScopeNames>, NixError> {
         .into_values()
         .flat_map(|m| std::iter::once(m.scope).chain(m.homes.into_values()));
     Ok(scopes
+        .chain(raw.darwin_machines.into_values())
         .chain(raw.homes.into_values())
         .filter_map(|s| serde_json::from_value(s.manifest?).ok())
         .collect())

@@ -448,3 +448,60 @@ fn a_dependency_is_read_back_through_deserialize() {
         all_bytes()
     );
 }
+
+/// File names with spaces (the original nixos-artifacts' `artifact.one`
+/// with `fifth secret`), quotes and `$`: stored as pass entries of those
+/// names, checked, read back.
+#[test]
+fn file_names_with_spaces_and_quotes_are_entries_of_those_names() {
+    let pass = PassStore::new();
+    let f = fixture(
+        r#"nixosConfigurations.alpha = machineWith "alpha" {
+      default.backend = "password-store";
+      store."artifact.one" = {
+        files."first.secret" = { };
+        files."fifth secret" = { };
+        files."it's \"$HOME\"" = { };
+        generator = gen "one" ''
+          echo first > "$out/first.secret"
+          echo fifth > "$out/fifth secret"
+          echo quoted > "$out/it's \"\$HOME\""
+        '';
+      };
+    };"#,
+    );
+    run(&f, &pass, &["generate"]).ok();
+    assert_eq!(
+        pass.entries(),
+        [
+            "artifacts/machines/alpha/artifact.one/fifth secret",
+            "artifacts/machines/alpha/artifact.one/first.secret",
+            "artifacts/machines/alpha/artifact.one/it's \"$HOME\"",
+        ]
+    );
+    assert_eq!(
+        pass.decrypt("artifacts/machines/alpha/artifact.one/fifth secret"),
+        b"fifth\n"
+    );
+    run(&f, &pass, &["check"]).ok();
+    assert_eq!(
+        run(&f, &pass, &["show", "alpha/artifact.one/it's \"$HOME\""])
+            .ok()
+            .0
+            .stdout,
+        b"quoted\n"
+    );
+    // A missing entry is named, the space and all.
+    pass.pass(&[
+        "rm",
+        "--force",
+        "artifacts/machines/alpha/artifact.one/fifth secret",
+    ]);
+    let check = run(&f, &pass, &["check"]);
+    assert_eq!(check.code(), 1, "{}", check.all());
+    assert!(
+        check.all().contains("artifact.one/fifth secret"),
+        "{}",
+        check.all()
+    );
+}

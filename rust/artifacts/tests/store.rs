@@ -67,10 +67,27 @@ fn hostile_names_are_refused_before_anything_is_written() {
             "file name `../escape`",
         ),
         (
+            r#"nixosConfigurations.alpha = machine "alpha" { bad = attic // { files."-rf" = { }; }; };"#,
+            "file name `-rf`",
+        ),
+        (
+            r#"nixosConfigurations.alpha = machine "alpha" { bad = attic // { files.".hidden" = { }; }; };"#,
+            "file name `.hidden`",
+        ),
+        (
+            r#"nixosConfigurations.alpha = machine "alpha" { bad = attic // { files."tab\there" = { }; }; };"#,
+            "file name `tab\\there` is not a valid name: it contains '\\t'",
+        ),
+        (
             r#"nixosConfigurations.alpha = machine "alpha" { bad = test // { prompts."a/b".type = "line"; }; };"#,
             "prompt name `a/b`",
         ),
     ] {
+        let rule = if expected.starts_with("file name") {
+            "names are 1 to 128 bytes without \"/\" or control characters"
+        } else {
+            "names are 1 to 128 characters"
+        };
         let f = Fixture::new(outputs);
         let run = f.run(&["generate"]);
         assert_ne!(run.code(), 0, "{outputs}\n{}", run.all());
@@ -79,11 +96,7 @@ fn hostile_names_are_refused_before_anything_is_written() {
             "{outputs}: expected {expected:?} in\n{}",
             run.stderr()
         );
-        assert!(
-            run.stderr().contains("names are 1 to 128 characters"),
-            "{}",
-            run.stderr()
-        );
+        assert!(run.stderr().contains(rule), "{}", run.stderr());
         // Nothing beside the flake's own files, nowhere above it.
         let mut outside: Vec<_> = std::fs::read_dir(f.dir.path())
             .unwrap()

@@ -14,5 +14,8 @@ import ../../../checks/eval {
   sops-nix = dir + "/sops-nix";
   flake-parts = dir + "/flake-parts";
   home-manager = dir + "/home-manager";
+  nix-darwin = dir + "/nix-darwin";
+  # The stand-in as nix-darwin's nixpkgs module would import it for a Mac.
+  darwinPkgs = import (/. + nixpkgs) { localSystem = "aarch64-darwin"; };
   params = builtins.fromJSON params;
 }

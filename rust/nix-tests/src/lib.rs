@@ -1,11 +1,14 @@
 //! Helpers shared by the Nix-side tests: locating the repository and the
 //! test inputs, and running `nix-instantiate` / `nix eval` for JSON.
 
+pub mod cli_flake;
 pub mod machine;
+pub mod user_flake;
 
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The `artifacts` binary, built once per process with the cargo that runs
@@ -86,9 +89,21 @@ pub fn run(mut cmd: Command) -> Result<String, String> {
 /// `nix-instantiate --eval --strict --json` of `file` (relative to the
 /// repository) with `args` (`--argstr`, `-A`, …), parsed.
 pub fn eval_file(file: &str, args: &[&str]) -> Value {
+    instantiate(&[file], args)
+}
+
+/// The same of the expression `expr` (its relative paths are the
+/// repository's).
+pub fn eval_expr(expr: &str, args: &[&str]) -> Value {
+    instantiate(&["--expr", expr], args)
+}
+
+fn instantiate(what: &[&str], args: &[&str]) -> Value {
     let mut cmd = nix_command("nix-instantiate");
-    cmd.args(["--eval", "--strict", "--json", file]).args(args);
-    let out = run(cmd).unwrap_or_else(|e| panic!("evaluating {file} {args:?} failed:\n{e}"));
+    cmd.args(["--eval", "--strict", "--json"])
+        .args(what)
+        .args(args);
+    let out = run(cmd).unwrap_or_else(|e| panic!("evaluating {what:?} {args:?} failed:\n{e}"));
     serde_json::from_str(&out).expect("JSON from nix-instantiate")
 }
 
@@ -208,82 +223,16 @@ pub fn copy_our_flake(to: &Path) {
     }
 }
 
-/// The `--override-input` arguments that point each input `flake_nix`
-/// declares at a local copy: this project (`ours`), the stand-in nixpkgs,
-/// and the module sources of the test inputs. There is no network: a flake
-/// of the templates or the README evaluates only this way.
-pub fn local_overrides(flake_nix: &str, ours: &Path, nixpkgs: &Path, inputs: &Path) -> Vec<String> {
-    let local = |p: &Path| format!("path:{}", p.display());
-    let mut args = Vec::new();
-    for (input, path) in [
-        ("nixpkgs", nixpkgs.to_path_buf()),
-        ("artifacts", ours.to_path_buf()),
-        ("flake-parts", inputs.join("flake-parts")),
-        ("flake-parts/nixpkgs-lib", inputs.join("nixpkgs-lib")),
-        ("agenix", inputs.join("agenix")),
-        ("sops-nix", inputs.join("sops-nix")),
-        ("home-manager", inputs.join("home-manager")),
-    ] {
-        let top = input.split('/').next().unwrap();
-        if flake_nix.contains(&format!("{top} = {{")) || flake_nix.contains(&format!("{top}.url")) {
-            args.extend([
-                "--override-input".to_string(),
-                input.to_string(),
-                local(&path),
-            ]);
-        }
-    }
-    args
-}
-
-/// A folder with local copies of what a user's flake takes as inputs: this
-/// project (`artifacts/`, with its flake.lock) and the stand-in nixpkgs
-/// (`nixpkgs/`); the module sources are read where the test inputs are.
-/// Flakes put beside them are evaluated with every input pointed there.
-pub struct LocalInputs {
-    dir: tempfile::TempDir,
-    inputs: PathBuf,
-}
-
-impl LocalInputs {
-    pub fn new(inputs: &Path) -> LocalInputs {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        copy_our_flake(&dir.path().join("artifacts"));
-        stand_in_nixpkgs(inputs, &dir.path().join("nixpkgs"));
-        LocalInputs {
-            dir,
-            inputs: inputs.to_path_buf(),
-        }
-    }
-
-    /// The folder holding the copies, where a test puts its flakes.
-    pub fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// `nix eval --json` of `attr` of the flake in `flake` with `apply`:
-    /// the JSON, or the error of an evaluation that fails.
-    pub fn eval(&self, flake: &Path, attr: &str, apply: &str) -> Result<Value, String> {
-        let text = std::fs::read_to_string(flake.join("flake.nix")).expect("flake.nix");
-        let mut cmd = nix_command("nix");
-        cmd.args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "eval",
-            "--json",
-            "--no-write-lock-file",
-        ]);
-        cmd.args(local_overrides(
-            &text,
-            &self.root().join("artifacts"),
-            &self.root().join("nixpkgs"),
-            &self.inputs,
-        ));
-        cmd.arg(format!("path:{}#{attr}", flake.display()));
-        cmd.args(["--apply", apply]);
-        let out = run(cmd)?;
-        Ok(serde_json::from_str(&out).expect("JSON from nix eval"))
-    }
+/// Runs `cmd` with `input` on standard input.
+pub fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A module-evaluation test: case `$case` of checks/eval evaluated with the

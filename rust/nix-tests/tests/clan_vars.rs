@@ -196,15 +196,13 @@ module_test!(an_owner_in_a_home_is_an_error, error "clanVarsHomeOwner", |e| {
 #[test]
 #[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
 fn the_flake_exports_the_clan_vars_module() {
-    use artifacts_nix_tests::{test_inputs, LocalInputs};
+    use artifacts_nix_tests::{test_inputs, user_flake::UserFlake};
     let Some(inputs) = test_inputs("the_flake_exports_the_clan_vars_module") else {
         return;
     };
-    let local = LocalInputs::new(&inputs);
-    let user = local.root().join("user");
-    std::fs::create_dir_all(&user).unwrap();
+    let user = UserFlake::new(&inputs);
     std::fs::write(
-        user.join("flake.nix"),
+        user.root().join("flake.nix"),
         r#"{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
   inputs.artifacts.url = "github:nixos-artifacts/nixos-artifacts";
@@ -222,14 +220,62 @@ fn the_flake_exports_the_clan_vars_module() {
 }"#,
     )
     .unwrap();
-    let v = local
-        .eval(
-            &user,
-            "nixosConfigurations.alpha.config",
-            "c: { files = c.artifacts.manifest.artifacts.wg.files; package = c.artifacts.package != null; }",
-        )
-        .unwrap_or_else(|e| panic!("nix eval:\n{e}"));
+    let v = user.eval(
+        "nixosConfigurations.alpha.config",
+        "c: { files = c.artifacts.manifest.artifacts.wg.files; package = c.artifacts.package != null; }",
+    );
     assert_eq!(v["files"]["public"]["secret"], false);
     assert_eq!(v["files"]["private"]["secret"], true);
     assert_eq!(v["package"], true);
 }
+
+module_test!(
+    clan_s_current_interface_is_accepted,
+    "clanVarsCurrentInterface",
+    |v| {
+        assert_eq!(
+            v["modes"],
+            json!({ "four": "0640", "three": "0440", "pub": "0400" })
+        );
+        assert_eq!(
+            v["allowEmpty"],
+            json!({ "optional": true, "required": false })
+        );
+        assert_eq!(v["exists"], json!({ "stored": true, "missing": false }));
+    }
+);
+
+module_test!(a_secret_file_s_existence_is_an_error, error "clanVarsSecretExists", |e| {
+    assert!(
+        e.contains("clan.core.vars.generators.openssh.files.ssh.id_ed25519.exists: whether a secret file exists cannot be known at evaluation time"),
+        "{e}"
+    );
+});
+
+module_test!(
+    clan_s_secret_store_chooses_the_backend,
+    "clanVarsSettings",
+    |v| {
+        let ours = |m: &str| format!("artifacts: machine 'alpha': clan.core.vars.settings.{m}");
+        assert_eq!(v["sops"], json!({ "backend": "sops-nix", "failed": [] }));
+        assert_eq!(v["age"], json!({ "backend": "agenix", "failed": [] }));
+        assert_eq!(v["none"], json!({ "backend": "agenix", "failed": [] }));
+        assert_eq!(
+        v["conflict"]["failed"],
+        json!([ours("secretStore = \"sops\" means artifacts.default.backend = \"sops-nix\", but it is \"agenix\"; remove one of them.")])
+    );
+        assert_eq!(
+        v["passwordStore"]["failed"],
+        json!([ours("secretStore = \"password-store\" has no equivalent here: choose artifacts.default.backend (\"agenix\", \"sops-nix\" or a script backend) and remove it.")])
+    );
+        let recipients = v["recipients"]["failed"].as_array().unwrap();
+        assert_eq!(recipients.len(), 1, "{recipients:?}");
+        assert!(
+            recipients[0]
+                .as_str()
+                .unwrap()
+                .starts_with(&ours("recipients is one of clan's store internals")),
+            "{recipients:?}"
+        );
+    }
+);

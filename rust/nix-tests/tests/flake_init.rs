@@ -5,7 +5,7 @@
 //! locked and, being unused by `templates`, never fetched. Needs nothing but
 //! `nix` (no test inputs): it runs everywhere.
 
-use artifacts_nix_tests::{copy_our_flake, nix_command, repo_root, run};
+use artifacts_nix_tests::{copy_our_flake, eval_expr, nix_command, repo_root, run};
 use std::path::Path;
 
 /// Runs `nix flake init -t <template>` in `into` with every way out to the
@@ -57,6 +57,12 @@ fn files(dir: &Path) -> Vec<String> {
     found
 }
 
+/// The templates our flake offers (templates/default.nix), every one tried.
+fn templates() -> Vec<String> {
+    serde_json::from_value(eval_expr("builtins.attrNames (import ./templates)", &[]))
+        .expect("a list of names")
+}
+
 #[test]
 fn flake_init_from_a_checkout_works_offline() {
     let dir = tempfile::tempdir().unwrap();
@@ -68,7 +74,12 @@ fn flake_init_from_a_checkout_works_offline() {
     );
     let lock_before = std::fs::read(checkout.join("flake.lock")).unwrap();
     let source = format!("path:{}", checkout.display());
-    for template in ["default", "home-manager", "sops-nix"] {
+    let templates = templates();
+    assert!(
+        templates.len() >= 4 && templates.iter().any(|t| t == "nix-darwin"),
+        "{templates:?}"
+    );
+    for template in &templates {
         let into = dir.path().join(format!("init-{template}"));
         let cache = dir.path().join(format!("cache-{template}"));
         std::fs::create_dir_all(&into).unwrap();

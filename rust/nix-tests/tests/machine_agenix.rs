@@ -9,126 +9,24 @@
 //! restart trigger of a bound service changes exactly when the stored value
 //! does. Needs ARTIFACTS_TEST_INPUTS and root.
 
+use artifacts_nix_tests::cli_flake::{which, CliFlake, HOST_KEY};
 use artifacts_nix_tests::machine::{available, succeeded, Sandbox, ThrowawayRoot};
-use artifacts_nix_tests::{artifacts_bin, copy_dir, repo_root, test_inputs, try_eval_case_with};
+use artifacts_nix_tests::{artifacts_bin, repo_root, test_inputs, try_eval_case_with};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-const HOST_KEY: &str = "checks/keys/ssh_host_ed25519_key";
-
-/// A flake whose machine `alpha` declares the on-machine artifacts with
-/// `lib.mkScope` and real (buildable) generators, in git.
-struct Flake {
-    dir: tempfile::TempDir,
-}
-
-impl Flake {
-    fn new() -> Flake {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let repo = repo_root();
-        copy_dir(&repo.join("lib"), &root.join("lib"));
-        std::fs::copy(
-            repo.join("checks/eval/on-machine/declarations.nix"),
-            root.join("declarations.nix"),
-        )
-        .unwrap();
-        std::fs::copy(repo.join(format!("{HOST_KEY}.pub")), root.join("host.pub")).unwrap();
-        let system = format!("{}-linux", std::env::consts::ARCH);
-        std::fs::write(
-            root.join("flake.nix"),
-            format!(
-                r#"{{
-  outputs = {{ self }}:
-    let
-      lib = import ./lib;
-      gen = name: script: builtins.derivation {{
-        inherit name script;
-        system = "{system}";
-        builder = "/bin/sh";
-        args = [ "-c" "printf '#!/bin/sh\\nset -eu\\n%s\\n' \"$script\" > $out && /bin/chmod +x $out" ];
-      }};
-    in {{
-      nixosConfigurations.alpha = lib.mkScope {{
-        kind = "machine";
-        name = "alpha";
-        publicKey = builtins.readFile ./host.pub;
-        store = import ./declarations.nix gen;
-      }};
-    }};
-}}
-"#
-            ),
-        )
-        .unwrap();
-        git(root, &["init", "-q"]);
-        git(root, &["add", "-A"]);
-        Flake { dir }
-    }
-
-    fn artifacts(&self) -> PathBuf {
-        self.dir.path().join("artifacts")
-    }
-
-    fn generate(&self, args: &[&str]) {
-        let tmp = self.dir.path().join("tmp");
-        std::fs::create_dir_all(&tmp).unwrap();
-        let out = Command::new(artifacts_bin())
-            .arg("--flake")
-            .arg(self.dir.path())
-            .arg("generate")
-            .args(args)
-            .env("TMPDIR", &tmp)
-            .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
-            .env_remove("ARTIFACTS_FLAKE")
-            .output()
-            .unwrap();
-        succeeded("artifacts generate", &out);
-    }
-
-    /// The machine evaluated over what is stored now.
-    fn evaluate(&self, inputs: &Path) -> Value {
-        let age = which("age");
-        let params = json!({
-            "directory": self.artifacts(),
-            "identity": repo_root().join(HOST_KEY),
-            "ageBin": age,
-        });
-        let v = try_eval_case_with(inputs, "onMachineAgenix", &params)
-            .unwrap_or_else(|e| panic!("onMachineAgenix: {e}"));
-        assert_eq!(v["failed"], json!([]), "{v}");
-        v
-    }
-
-    /// A stored file decrypted with the host key by the reference `age`.
-    fn decrypt(&self, relative: &str) -> String {
-        let out = Command::new("age")
-            .args(["--decrypt", "--identity"])
-            .arg(repo_root().join(HOST_KEY))
-            .arg(self.artifacts().join(relative))
-            .output()
-            .expect("age is installed");
-        succeeded("age --decrypt", &out)
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    succeeded("git", &out);
-}
-
-fn which(tool: &str) -> String {
-    let out = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .unwrap();
-    succeeded(tool, &out).trim().to_string()
+/// The machine of case onMachineAgenix over what `flake` stored now.
+fn evaluate(flake: &CliFlake, inputs: &Path) -> Value {
+    let params = json!({
+        "directory": flake.artifacts(),
+        "identity": repo_root().join(HOST_KEY),
+        "ageBin": which("age"),
+    });
+    let v = try_eval_case_with(inputs, "onMachineAgenix", &params)
+        .unwrap_or_else(|e| panic!("onMachineAgenix: {e}"));
+    assert_eq!(v["failed"], json!([]), "{v}");
+    v
 }
 
 /// The activation scripts in order, then `after`, in one bash as NixOS
@@ -185,9 +83,9 @@ fn agenix_activation_deploys_what_the_cli_stored() {
     if !available(test) {
         return;
     }
-    let flake = Flake::new();
+    let flake = CliFlake::new("declarations.nix");
     flake.generate(&[]);
-    let v = flake.evaluate(&inputs);
+    let v = evaluate(&flake, &inputs);
     assert_eq!(
         v["files"]["greeting"]["text"],
         json!({ "path": "/var/lib/greeter/text", "owner": "greeter", "group": "greeter", "mode": "0440", "secret": true })
@@ -241,9 +139,9 @@ fn artifact_units_are_active_exactly_when_their_files_are_deployed() {
     if !available(test) {
         return;
     }
-    let flake = Flake::new();
+    let flake = CliFlake::new("declarations.nix");
     flake.generate(&[]);
-    let v = flake.evaluate(&inputs);
+    let v = evaluate(&flake, &inputs);
     let unit = |name: &str| {
         v["units"][format!("artifact-{name}")]
             .as_str()
@@ -289,7 +187,7 @@ fn restart_trigger_changes_exactly_when_the_stored_value_does() {
     else {
         return;
     };
-    let flake = Flake::new();
+    let flake = CliFlake::new("declarations.nix");
     flake.generate(&[]);
     let trigger = || {
         let v = try_eval_case_with(
@@ -352,9 +250,9 @@ fn a_users_stage_file_is_in_place_when_the_users_step_runs() {
     if !available(test) {
         return;
     }
-    let flake = Flake::new();
+    let flake = CliFlake::new("declarations.nix");
     flake.generate(&[]);
-    let v = flake.evaluate(&inputs);
+    let v = evaluate(&flake, &inputs);
     let order = order(&v);
     let at = |name: &str| order.iter().position(|n| n == name).unwrap();
     assert!(
@@ -389,9 +287,9 @@ fn a_template_is_rendered_from_agenix_files_and_again_only_when_a_value_changes(
     if !available(test) {
         return;
     }
-    let flake = Flake::new();
+    let flake = CliFlake::new("declarations.nix");
     flake.generate(&[]);
-    let v = flake.evaluate(&inputs);
+    let v = evaluate(&flake, &inputs);
     assert_eq!(v["template"]["unit"]["UMask"], "0077");
     let dir = tempfile::tempdir().unwrap();
     let render = |v: &Value| {
@@ -451,9 +349,9 @@ fn a_template_is_rendered_from_agenix_files_and_again_only_when_a_value_changes(
     let trigger = |v: &Value| v["template"]["trigger"][0].as_str().unwrap().to_string();
     let first = trigger(&v);
     flake.generate(&["--regenerate", "--artifact", "password"]);
-    assert_eq!(trigger(&flake.evaluate(&inputs)), first);
+    assert_eq!(trigger(&evaluate(&flake, &inputs)), first);
     flake.generate(&["--regenerate", "--artifact", "greeting"]);
-    let v = flake.evaluate(&inputs);
+    let v = evaluate(&flake, &inputs);
     assert_ne!(trigger(&v), first);
     let out = activate_in_order_then(&root, &v, &(render(&v) + &report(&[conf])));
     let stdout = succeeded("activation and rendering a new value", &out);

@@ -41,6 +41,17 @@ module_test!(
     }
 );
 
+module_test!(
+    rotate_after_reaches_the_manifest_and_is_typed,
+    "rotation",
+    |v| {
+        assert_eq!(
+            v,
+            json!({ "declared": "90d", "unset": null, "wellFormed": true, "malformed": false })
+        );
+    }
+);
+
 module_test!(module_manifest_matches_golden, "manifest", |v| {
     assert_eq!(v, golden("announcement.json"));
 });
@@ -323,6 +334,58 @@ module_test!(
         assert_eq!(
             (&folder["deserialize"], &folder["timeout"]),
             (&json!(null), &json!(null))
+        );
+    }
+);
+
+// `artifacts.config` is a submodule with a free-form type: modules may
+// declare options in it, as the original nixos-artifacts' scenarios do
+// (`options.artifacts.config.test.key = lib.mkOption { ... }`), beside
+// plain values; the manifest carries both as JSON.
+module_test!(
+    backend_config_options_declared_by_modules_reach_the_manifest,
+    "backendConfigDeclared",
+    |v| {
+        assert_eq!(failed(&v), Vec::<String>::new());
+        assert_eq!(
+            v["config"],
+            json!({
+                "test": { "key": "example-key" },
+                "other": { "list": [1, "two"], "nested": { "flag": true } }
+            })
+        );
+    }
+);
+
+module_test!(
+    a_declared_backend_config_option_has_its_default,
+    "backendConfigDefault",
+    |v| {
+        assert_eq!(v, json!({ "test": { "key": "test" } }));
+    }
+);
+
+module_test!(
+    a_declared_backend_config_option_is_type_checked,
+    error "backendConfigWrongType",
+    |error| {
+        assert!(
+            error.contains("artifacts.config.test.key") && error.contains("is not of type"),
+            "{error}"
+        );
+    }
+);
+
+module_test!(
+    backend_config_options_work_in_a_home,
+    "backendConfigHome",
+    |v| {
+        assert_eq!(
+            v,
+            json!({
+                "test": { "key": "hers" },
+                "other": { "list": [1, "two"], "nested": { "flag": true } }
+            })
         );
     }
 );

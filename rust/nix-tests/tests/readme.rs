@@ -8,7 +8,12 @@
 //! - `<!-- readme-test: module-file nixos -->`: a whole NixOS module, as
 //!   written inside a flake's `outputs` (`inputs` is in scope);
 //! - `<!-- readme-test: flake nixosConfigurations.alpha -->`: a whole
-//!   `flake.nix`; the configurations named are evaluated.
+//!   `flake.nix`; the configurations named are evaluated;
+//! - `<!-- readme-test: flake-parts darwinConfigurations.mac -->`: what the
+//!   flake-parts module of a `flake.nix` holds (`config`, `inputs` in
+//!   scope, our flake module imported), as in the templates; the
+//!   configurations named are evaluated (nix-darwin's with the real
+//!   nix-darwin flake of the test inputs).
 //!
 //! After the kind, `files: NAME=PATH ...` copies files of this repository
 //! into the flake (what a snippet refers to, such as `./configuration.nix`)
@@ -21,11 +26,12 @@
 //! module with `artifacts.directory = ./artifacts`, the stock agenix and
 //! sops-nix modules, a host key. Every flake input points at a local copy
 //! (this repository with its flake.lock, the test inputs, the stand-in
-//! nixpkgs of nix/fake-nixpkgs; see `local_overrides`). A configuration
+//! nixpkgs of nix/fake-nixpkgs; see src/user_flake.rs). A configuration
 //! passes when its manifest evaluates and every failed assertion is only
 //! "not generated yet", the state of a fresh flake before the first run.
 
-use artifacts_nix_tests::{repo_root, test_inputs, LocalInputs};
+use artifacts_nix_tests::user_flake::UserFlake;
+use artifacts_nix_tests::{repo_root, test_inputs};
 use serde_json::Value;
 use std::path::Path;
 
@@ -79,6 +85,8 @@ enum Kind {
     ModuleFile,
     /// A whole flake.nix and the configurations to evaluate.
     Flake(Vec<String>),
+    /// A flake-parts module's body and the configurations to evaluate.
+    FlakeParts(Vec<String>),
 }
 
 #[derive(Debug)]
@@ -116,14 +124,17 @@ fn parse_marker(text: &str) -> Result<Marker, String> {
         ["flake", configurations @ ..] if !configurations.is_empty() => {
             Kind::Flake(configurations.iter().map(|c| c.to_string()).collect())
         }
+        ["flake-parts", configurations @ ..] if !configurations.is_empty() => {
+            Kind::FlakeParts(configurations.iter().map(|c| c.to_string()).collect())
+        }
         _ => {
             return Err(format!(
-                "unknown kind `{}`: module nixos, module-file nixos, or flake CONFIGURATION...",
+                "unknown kind `{}`: module nixos, module-file nixos, flake CONFIGURATION... or flake-parts CONFIGURATION...",
                 words.join(" ")
             ))
         }
     };
-    if with.is_some() && matches!(kind, Kind::Flake(_)) {
+    if with.is_some() && matches!(kind, Kind::Flake(_) | Kind::FlakeParts(_)) {
         return Err("`with:` adds to a module, not to a flake".into());
     }
     Ok(Marker { kind, files, with })
@@ -169,6 +180,34 @@ fn machine_flake(module: &str, with: Option<&str>) -> String {
     )
 }
 
+/// A flake as the templates write one, with `body` in its flake-parts
+/// module; nix-darwin among its inputs if the body uses it.
+fn flake_parts_flake(body: &str) -> String {
+    let darwin = if body.contains("nix-darwin") {
+        r#"
+  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/master";
+  inputs.nix-darwin.inputs.nixpkgs.follows = "nixpkgs";"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.artifacts.url = "github:nixos-artifacts/nixos-artifacts";
+  inputs.artifacts.inputs.nixpkgs.follows = "nixpkgs";
+  inputs.agenix.url = "github:ryantm/agenix";
+  inputs.sops-nix.url = "github:Mic92/sops-nix";{darwin}
+  outputs = inputs@{{ flake-parts, ... }}:
+    flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ config, inputs, lib, ... }}: {{
+      imports = [ inputs.artifacts.flakeModules.default ];
+      systems = [ "aarch64-darwin" "x86_64-darwin" "x86_64-linux" "aarch64-linux" ];
+{body}    }});
+}}
+"#
+    )
+}
+
 /// What is checked of a configuration: its manifest, what the stock
 /// modules deploy, the templates' text and the failed assertions.
 const CONFIGURATION: &str = r#"c: {
@@ -186,8 +225,8 @@ fn not_generated_yet(message: &str) -> bool {
 
 /// Evaluates one block; `Err` says why it does not work.
 fn evaluate(inputs: &Path, block: &Block, marker: &Marker) -> Result<Vec<Value>, String> {
-    let local = LocalInputs::new(inputs);
-    let flake = local.root().join("flake");
+    let user = UserFlake::new(inputs);
+    let flake = user.root();
     std::fs::create_dir_all(flake.join("artifacts")).unwrap();
     for (name, path) in &marker.files {
         let to = flake.join(name);
@@ -196,6 +235,9 @@ fn evaluate(inputs: &Path, block: &Block, marker: &Marker) -> Result<Vec<Value>,
     }
     let (text, configurations) = match &marker.kind {
         Kind::Flake(configurations) => (block.code.clone(), configurations.clone()),
+        Kind::FlakeParts(configurations) => {
+            (flake_parts_flake(&block.code), configurations.clone())
+        }
         Kind::Module => (
             machine_flake(
                 &format!("{{ config, pkgs, lib, ... }}: {{\n{}}}", block.code),
@@ -211,8 +253,8 @@ fn evaluate(inputs: &Path, block: &Block, marker: &Marker) -> Result<Vec<Value>,
     std::fs::write(flake.join("flake.nix"), &text).unwrap();
     let mut results = Vec::new();
     for configuration in configurations {
-        let value = local
-            .eval(&flake, &format!("{configuration}.config"), CONFIGURATION)
+        let value = user
+            .try_eval(&format!("{configuration}.config"), CONFIGURATION)
             .map_err(|e| format!("{configuration} does not evaluate:\n{e}"))?;
         let failed: Vec<&str> = value["failed"]
             .as_array()
@@ -275,6 +317,13 @@ fn a_block_without_a_marker_is_found() {
     assert_eq!(m.files.len(), 1);
     let m = parse_marker("module nixos with: systemd.services.a = { };").unwrap();
     assert_eq!(m.with.as_deref(), Some("systemd.services.a = { };"));
+    let m = parse_marker("flake-parts darwinConfigurations.mac").unwrap();
+    assert_eq!(
+        m.kind,
+        Kind::FlakeParts(vec!["darwinConfigurations.mac".into()])
+    );
+    assert!(parse_marker("flake-parts").is_err());
+    assert!(parse_marker("flake-parts x with: a = 1;").is_err());
     assert!(parse_marker("module darwin").is_err());
     assert!(parse_marker("flake").is_err());
     assert!(parse_marker("flake x files: a=does/not/exist").is_err());
@@ -293,6 +342,14 @@ fn every_nix_block_of_the_readme_evaluates() {
             problems.push(format!("README.md:{}: no valid marker", block.line));
             continue;
         };
+        // nix-darwin is optional in the test inputs (docs/test-inputs.md).
+        if block.code.contains("nix-darwin") && !inputs.join("nix-darwin").is_dir() {
+            println!(
+                "SKIPPED (no nix-darwin in ARTIFACTS_TEST_INPUTS): README.md:{}",
+                block.line
+            );
+            continue;
+        }
         match evaluate(&inputs, &block, &marker) {
             Ok(values) => {
                 evaluated += 1;

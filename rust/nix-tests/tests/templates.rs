@@ -1,29 +1,27 @@
 //! The templates' flakes evaluate with the real flake-parts, agenix /
-//! sops-nix and home-manager flakes and this repository's flake, every input
+//! sops-nix, home-manager and nix-darwin flakes and this repository's flake, every input
 //! pointed at a local copy (`--override-input`). nixpkgs is replaced by a
 //! stand-in (rust/nix-tests/nix/fake-nixpkgs) because there is no nixpkgs
 //! here: what these tests cover is our flake, flake-module.nix and modules
 //! as the templates wire them, not a buildable system.
 
-use artifacts_nix_tests::{copy_dir, repo_root, test_inputs, LocalInputs};
+use artifacts_nix_tests::user_flake::UserFlake;
+use artifacts_nix_tests::{copy_dir, repo_root, test_inputs};
 use serde_json::Value;
 use std::path::PathBuf;
 
 struct Sandbox {
-    local: LocalInputs,
+    flake: UserFlake,
+    /// The template's copy, the user's flake.
     root: PathBuf,
 }
 
 impl Sandbox {
     /// Lays out local copies: our flake, the stand-in nixpkgs, the template.
     fn new(inputs: PathBuf, template: &str) -> Sandbox {
-        let local = LocalInputs::new(&inputs);
-        let root = local.root().to_path_buf();
-        copy_dir(
-            &repo_root().join("templates").join(template),
-            &root.join("template"),
-        );
-        Sandbox { local, root }
+        let flake = UserFlake::copy_of(&inputs, &repo_root().join("templates").join(template));
+        let root = flake.root();
+        Sandbox { flake, root }
     }
 
     /// Gives the template the stored files a `generate` would have written.
@@ -32,7 +30,7 @@ impl Sandbox {
             &repo_root()
                 .join("checks/eval/fixtures/artifacts")
                 .join(from),
-            &self.root.join("template/artifacts").join(to),
+            &self.root.join("artifacts").join(to),
         );
         self
     }
@@ -40,9 +38,7 @@ impl Sandbox {
     /// `nix eval` of the template's `attr` with `apply`: the JSON, or the
     /// error of an evaluation that fails.
     fn try_eval(&self, attr: &str, apply: &str) -> Result<Value, String> {
-        let value = self.local.eval(&self.root.join("template"), attr, apply)?;
-        eprintln!("{attr}: {value}");
-        Ok(value)
+        self.flake.try_eval(attr, apply)
     }
 
     fn eval(&self, attr: &str, apply: &str) -> Value {
@@ -110,11 +106,8 @@ fn default_template_evaluates() {
     std::fs::copy(
         repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),
         {
-            std::fs::create_dir_all(sandbox.root.join("template/artifacts/machines/alpha/attic"))
-                .unwrap();
-            sandbox
-                .root
-                .join("template/artifacts/machines/alpha/attic/env.age")
+            std::fs::create_dir_all(sandbox.root.join("artifacts/machines/alpha/attic")).unwrap();
+            sandbox.root.join("artifacts/machines/alpha/attic/env.age")
         },
     )
     .unwrap();
@@ -191,17 +184,12 @@ fn home_manager_template_evaluates() {
     );
 
     // Once stored, agenix deploys it.
-    std::fs::create_dir_all(
-        sandbox
-            .root
-            .join("template/artifacts/homes/alice/api-token"),
-    )
-    .unwrap();
+    std::fs::create_dir_all(sandbox.root.join("artifacts/homes/alice/api-token")).unwrap();
     std::fs::copy(
         repo_root().join("checks/eval/fixtures/artifacts/homes/alice/test/secret.age"),
         sandbox
             .root
-            .join("template/artifacts/homes/alice/api-token/token.age"),
+            .join("artifacts/homes/alice/api-token/token.age"),
     )
     .unwrap();
     let v = sandbox.eval("homeConfigurations.alice.config", MACHINE);
@@ -220,5 +208,78 @@ fn home_manager_template_evaluates() {
             .unwrap()
             .ends_with("-home-manager-generation"),
         "{generation}"
+    );
+}
+
+#[test]
+#[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
+fn nix_darwin_template_evaluates() {
+    let Some(inputs) = inputs("nix_darwin_template_evaluates") else {
+        return;
+    };
+    if !inputs.join("nix-darwin").is_dir() {
+        println!("SKIPPED (no nix-darwin in ARTIFACTS_TEST_INPUTS): nix_darwin_template_evaluates");
+        return;
+    }
+    const DARWIN: &str = r#"c: {
+      manifest = c.artifacts.manifest;
+      age = builtins.mapAttrs (n: s: toString s.file) (c.age.secrets or { });
+      failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
+      api = c.launchd.daemons.api.serviceConfig.ProgramArguments;
+      daemons = builtins.attrNames c.launchd.daemons;
+    }"#;
+    // nix-darwin's darwinSystem over the stand-in nixpkgs, as it imports
+    // it for an aarch64-darwin host; nothing generated yet.
+    let sandbox = Sandbox::new(inputs, "nix-darwin");
+    let app = sandbox.eval("apps.aarch64-darwin.artifacts", "a: a.type");
+    assert_eq!(app, "app");
+    let v = sandbox.eval("darwinConfigurations.mac.config", DARWIN);
+    assert_eq!(v["manifest"]["name"], "mac");
+    assert_eq!(v["manifest"]["kind"], "machine");
+    assert_eq!(
+        v["manifest"]["artifacts"]["api"]["files"]["token"]["group"],
+        "wheel"
+    );
+    assert!(
+        failed(&v).contains(&"artifacts: machine 'mac', artifact 'api': the stored file artifacts/machines/mac/api/token.age is missing. Run: nix run .#artifacts -- generate --machine mac --artifact api"),
+        "{v}"
+    );
+    // The daemon reading the token waits for its artifact's daemon.
+    assert_eq!(v["api"][3], "artifacts-wait", "{v}");
+    assert!(
+        v["api"][2]
+            .as_str()
+            .unwrap()
+            .contains("/run/artifacts-ready/artifact/api"),
+        "{v}"
+    );
+    for daemon in ["artifact-api", "artifact-test", "activate-agenix"] {
+        assert!(
+            v["daemons"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(daemon)),
+            "{daemon}: {v}"
+        );
+    }
+
+    // Once stored, agenix's darwin module deploys both files.
+    for (artifact, file) in [("test", "secret.age"), ("api", "token.age")] {
+        let folder = sandbox.root.join("artifacts/machines/mac").join(artifact);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(
+            repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),
+            folder.join(file),
+        )
+        .unwrap();
+    }
+    let v = sandbox.eval("darwinConfigurations.mac.config", DARWIN);
+    assert_eq!(failed(&v), Vec::<&str>::new());
+    assert!(
+        v["age"]["api/token"]
+            .as_str()
+            .unwrap()
+            .ends_with("-source/artifacts/machines/mac/api/token.age"),
+        "{v}"
     );
 }

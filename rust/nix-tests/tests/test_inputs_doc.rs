@@ -2,7 +2,7 @@
 //! are those of checks/sources.nix (what `nix flake check` fetches), and
 //! where the inputs are present, every folder it requires is there.
 
-use artifacts_nix_tests::{nix_command, repo_root, run, test_inputs};
+use artifacts_nix_tests::{eval_expr, repo_root, test_inputs};
 
 fn doc() -> String {
     std::fs::read_to_string(repo_root().join("docs/test-inputs.md")).expect("docs/test-inputs.md")
@@ -27,17 +27,11 @@ fn rows() -> Vec<(String, String, String, bool)> {
 
 #[test]
 fn the_documented_pins_are_those_of_checks_sources_nix() {
-    let mut cmd = nix_command("nix-instantiate");
     // The arguments of each fetch, not the fetches (no network here).
-    cmd.args([
-        "--eval",
-        "--strict",
-        "--json",
-        "--expr",
+    let sources = eval_expr(
         "scopedImport { builtins = builtins // { fetchTree = args: args; }; } ./checks/sources.nix",
-    ]);
-    let sources: serde_json::Value =
-        serde_json::from_str(&run(cmd).expect("checks/sources.nix")).expect("JSON");
+        &[],
+    );
     let rows = rows();
     assert!(
         rows.len() >= 6,

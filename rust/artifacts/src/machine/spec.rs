@@ -69,9 +69,12 @@ impl Spec {
         let check = |what: &str, name: &str| {
             crate::names::check(name).map_err(|e| format!("has an invalid {what}: {e}"))
         };
+        let check_file = |name: &str| {
+            crate::names::check_file(name).map_err(|e| format!("has an invalid file name: {e}"))
+        };
         check("artifact name", &spec.artifact)?;
         for name in spec.files.keys() {
-            check("file name", name)?;
+            check_file(name)?;
         }
         for name in spec.prompts.keys() {
             check("prompt name", name)?;
@@ -79,7 +82,7 @@ impl Spec {
         for (dependency, files) in &spec.dependencies {
             check("dependency name", dependency)?;
             for name in files.keys() {
-                check("file name", name)?;
+                check_file(name)?;
             }
         }
         if spec.files.is_empty() {

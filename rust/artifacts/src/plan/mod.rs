@@ -7,6 +7,7 @@
 
 mod graph;
 mod origins;
+pub mod rotation;
 mod shared;
 mod status;
 
@@ -255,7 +256,7 @@ impl Plan {
             let declared = index.declared.entry(scope.clone()).or_default();
             for artifact in manifest.artifacts.values() {
                 declared.insert(artifact.name.clone(), artifact.shared);
-                let result = check_names(artifact).and_then(|()| {
+                let result = check_declaration(artifact).and_then(|()| {
                     if artifact.shared {
                         groups.add(
                             &scope,
@@ -340,6 +341,7 @@ impl Plan {
             );
         }
         let mut nodes = without(nodes, &broken);
+        rotation::mark_due(&mut nodes, rotation::now());
         origins::mark_stale_dependents(&mut nodes);
         problems.retain(|p| p.selected);
         Plan { nodes, problems }
@@ -405,6 +407,7 @@ impl Plan {
         for (i, status) in verdicts {
             self.nodes[i].status = status;
         }
+        rotation::mark_due(&mut self.nodes, rotation::now());
         origins::mark_stale_dependents(&mut self.nodes);
     }
 
@@ -607,7 +610,7 @@ fn check_scope(
 }
 
 /// The artifact's own name and those of its files and prompts.
-fn check_names(artifact: &Artifact) -> Result<(), String> {
+fn check_declaration(artifact: &Artifact) -> Result<(), String> {
     let hint = |what: &str| {
         format!(
             "\n  hint: rename it in artifacts.store ({what} names become file names in the store)"
@@ -615,13 +618,16 @@ fn check_names(artifact: &Artifact) -> Result<(), String> {
     };
     names::check(&artifact.name).map_err(|e| format!("artifact name {e}{}", hint("artifact")))?;
     for name in artifact.files.keys() {
-        names::check(name).map_err(|e| format!("file name {e}{}", hint("file")))?;
+        names::check_file(name).map_err(|e| format!("file name {e}{}", hint("file")))?;
     }
     for name in artifact.prompts.keys() {
         names::check(name).map_err(|e| format!("prompt name {e}{}", hint("prompt")))?;
     }
     for name in &artifact.dependencies {
         names::check(name).map_err(|e| format!("dependency name {e}{}", hint("artifact")))?;
+    }
+    if let Some(text) = &artifact.rotate_after {
+        rotation::parse(text).map_err(|e| format!("{e}\n  hint: fix it in artifacts.store"))?;
     }
     Ok(())
 }

@@ -23,6 +23,11 @@ pub enum Status {
     Stale {
         reason: String,
     },
+    /// Stored and sound, but older than the artifact's `rotateAfter`:
+    /// `generate` makes it again (see `plan::rotation`).
+    Due {
+        reason: String,
+    },
     /// The stored values are right but encrypted for other recipients, or
     /// kept by another backend: re-encrypted without running the generator.
     NeedsRekey {
@@ -69,6 +74,7 @@ impl Status {
             self,
             Status::Missing { .. }
                 | Status::Stale { .. }
+                | Status::Due { .. }
                 | Status::NotStored { .. }
                 | Status::Passthrough
         )
@@ -78,7 +84,10 @@ impl Status {
     pub fn readable(&self) -> bool {
         matches!(
             self,
-            Status::UpToDate | Status::NeedsRekey { .. } | Status::Untracked { .. }
+            Status::UpToDate
+                | Status::NeedsRekey { .. }
+                | Status::Untracked { .. }
+                | Status::Due { .. }
         )
     }
 
@@ -97,6 +106,7 @@ impl fmt::Display for Status {
             Status::UpToDate => f.write_str("up to date"),
             Status::Missing { missing } => write!(f, "missing {}", missing.join(", ")),
             Status::Stale { reason } => write!(f, "stale: {reason}"),
+            Status::Due { reason } => write!(f, "due for rotation: {reason}"),
             Status::NeedsRekey { reason } => write!(f, "needs rekey: {reason}"),
             Status::Damaged { reason } => write!(f, "damaged: {reason}"),
             Status::Unverified { reason } => write!(f, "unverified: {reason}"),

@@ -12,8 +12,9 @@
 #     ../buildable-nixpkgs): buildable replacements for some fakes.
 # With these, Home Manager's real module set evaluates: it reads `lib`,
 # `path`, `stdenv.hostPlatform`, `formats`, `glibcLocales`, and re-imports
-# `path` (its `nixpkgs.*` options), which is this file again.
-{ ... }:
+# `path` (its `nixpkgs.*` options), which is this file again. Asked for a
+# Darwin system (`localSystem`, as nix-darwin asks), it gives ./darwin.nix.
+{ localSystem ? null, system ? null, ... }:
 let
   lib = import ./lib;
   # A format of `pkgs.formats`: Home Manager's modules use its type in their
@@ -42,5 +43,12 @@ let
   pkgs = standIn // { inherit callPackage; } // (if builtins.pathExists ./overrides.nix
     then import ./overrides.nix { inherit lib standIn; }
     else { });
+  requested = if builtins.isAttrs localSystem then localSystem.system
+    else if localSystem != null then localSystem else system;
+  final =
+    if requested != null && lib.hasSuffix "-darwin" requested
+    then import ./darwin.nix { inherit lib pkgs; system = requested; }
+    else pkgs;
 in
-pkgs
+# What nix-darwin's nixpkgs module reads of an imported nixpkgs.
+final // { __splicedPackages = final; }
