@@ -5,6 +5,10 @@
   # fetch the module sources they test against (agenix, sops-nix,
   # home-manager, flake-parts) by pinned revision when they are evaluated
   # (checks/sources.nix): never flake inputs, so never in a user's lock file.
+  # flake.lock pins nixpkgs (the nixpkgs-unstable revision Home Manager's
+  # lock names at the commit checks/sources.nix pins), so that locking this
+  # flake needs no network: `nix flake init -t` from a checkout and flakes
+  # taking this one only for `lib` never fetch nixpkgs, which they leave unused.
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs = { self, nixpkgs }:

@@ -34,10 +34,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 . scripts/setup-nix.sh
 
-artifacts() { cargo run -q -p artifacts -- --flake examples/offline "$@"; }
+# Built first with cargo's progress shown (the first build takes minutes);
+# the runs below then start at once, quietly.
+echo "building the artifacts CLI…" >&2
+cargo build -p artifacts --bin artifacts
+artifacts() { cargo run -q -p artifacts --bin artifacts -- --flake examples/offline "$@"; }
 artifacts generate "$@"
 echo
 artifacts list
 echo
 echo "alpha's test secret, decrypted by the reference age with the example's host key:"
 age -d -i examples/offline/keys/host_ed25519 examples/offline/artifacts/machines/alpha/test/secret.age
+echo
+# generate staged the example's files in this checkout's git index.
+echo "To undo the example (unstage and delete its generated files), from $(pwd):"
+echo "  git rm -r -f -q examples/offline/artifacts"

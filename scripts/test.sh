@@ -41,24 +41,33 @@ command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
 git config --global user.email >/dev/null || git config --global user.email tests@example.invalid
 git config --global user.name >/dev/null || git config --global user.name Tests
 
-# The module-evaluation tier's inputs: ARTIFACTS_TEST_INPUTS, else the
-# copy shipped beside this checkout (../shared/test-inputs).
-if [ -z "${ARTIFACTS_TEST_INPUTS:-}" ]; then
-  for candidate in ../shared/test-inputs "$HOME/.cache/artifacts-test-inputs"; do
-    if [ -d "$candidate/nixpkgs-lib" ]; then
-      ARTIFACTS_TEST_INPUTS=$(cd "$candidate" && pwd)
-      export ARTIFACTS_TEST_INPUTS
-      break
-    fi
-  done
+# The module-evaluation tier's inputs (docs/test-inputs.md): ARTIFACTS_TEST_INPUTS,
+# else the copy beside this checkout (../shared/test-inputs). Nowhere else.
+if [ -z "${ARTIFACTS_TEST_INPUTS:-}" ] && [ -d ../shared/test-inputs/nixpkgs-lib ]; then
+  ARTIFACTS_TEST_INPUTS=$(cd ../shared/test-inputs && pwd)
+  export ARTIFACTS_TEST_INPUTS
 fi
+notice=""
 if [ -n "${ARTIFACTS_TEST_INPUTS:-}" ]; then
   echo "module-evaluation tier: using $ARTIFACTS_TEST_INPUTS"
 elif [ -n "${CI:-}" ]; then
   echo "error: CI must run every tier, but no test inputs were found (set ARTIFACTS_TEST_INPUTS)" >&2
   exit 1
 else
-  echo "NOTICE: no ARTIFACTS_TEST_INPUTS: the module-evaluation tests will be SKIPPED"
+  notice="NOTICE: no ARTIFACTS_TEST_INPUTS: the module-evaluation tests are SKIPPED (docs/test-inputs.md says what to provide)"
+  echo "$notice"
 fi
 
-exec cargo nextest run --workspace "$@"
+# The whole workspace, unless the arguments choose packages themselves.
+workspace=(--workspace)
+for arg in "$@"; do
+  case "$arg" in
+    --) break ;;
+    -p|-p*|--package|--package=*) workspace=() ;;
+  esac
+done
+status=0
+cargo nextest run "${workspace[@]}" "$@" || status=$?
+# Repeated after nextest's summary, where "N skipped" alone does not say why.
+[ -z "$notice" ] || echo "$notice"
+exit "$status"

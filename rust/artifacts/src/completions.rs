@@ -103,7 +103,9 @@ pub fn artifact_names(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 /// `show` targets: `MACHINE/ARTIFACT`, and once that is typed with a
-/// slash after it, `MACHINE/ARTIFACT/FILE`.
+/// slash after it, `MACHINE/ARTIFACT/FILE`. An artifact of several files
+/// is offered as `MACHINE/ARTIFACT/` (`show` needs one of them named): the
+/// shell then leaves the line open for the file instead of ending the word.
 pub fn show_targets(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy();
     let mut targets = Vec::new();
@@ -117,6 +119,8 @@ pub fn show_targets(current: &OsStr) -> Vec<CompletionCandidate> {
             let label = format!("{owner}/{}", artifact.name);
             if typed.starts_with(&format!("{label}/")) {
                 targets.extend(artifact.files.iter().map(|f| format!("{label}/{f}")));
+            } else if artifact.files.len() > 1 {
+                targets.push(format!("{label}/"));
             } else {
                 targets.push(label);
             }

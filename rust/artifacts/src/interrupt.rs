@@ -15,6 +15,31 @@ static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 /// Set by whoever ends the run at once (the handler, or a prompt that saw
 /// Ctrl-C itself), so that only one of them says so.
 static QUITTING: AtomicBool = AtomicBool::new(false);
+/// The live display while it is on the screen: what the handler says goes
+/// through it (a line written past it would shift its lines, leaving a
+/// stale frame behind), and it is cleared before quitting.
+static DISPLAY: Mutex<Option<Display>> = Mutex::new(None);
+
+/// How the handler writes while a live display is drawn.
+pub struct Display {
+    /// Prints a line above the display.
+    pub say: Box<dyn Fn(&str) + Send>,
+    /// Takes the display off the screen.
+    pub clear: Box<dyn Fn() + Send>,
+}
+
+/// Routes the handler's messages through `display` (None: plain stderr).
+pub fn set_display(display: Option<Display>) {
+    *DISPLAY.lock().unwrap_or_else(|e| e.into_inner()) = display;
+}
+
+/// A message of the handler, above the live display if there is one.
+fn say(message: &str) {
+    match &*DISPLAY.lock().unwrap_or_else(|e| e.into_inner()) {
+        Some(display) => (display.say)(message),
+        None => eprintln!("\n{message}"),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -53,7 +78,7 @@ fn handle() {
         std::process::exit(130);
     }
     if phase == Phase::Working as u8 && !again {
-        eprintln!("\nInterrupted: stopping the generators. Artifacts already stored stay whole and are added to git; the others keep their earlier files. Interrupt again to quit at once.");
+        say("Interrupted: stopping the generators. Artifacts already stored stay whole and are added to git; the others keep their earlier files. Interrupt again to quit at once.");
         return;
     }
     quit(phase)
@@ -75,6 +100,9 @@ fn quit(phase: u8) -> ! {
         }
     }
     crate::secret_dir::remove_all_now();
+    if let Some(display) = &*DISPLAY.lock().unwrap_or_else(|e| e.into_inner()) {
+        (display.clear)();
+    }
     restore_terminal_echo();
     let message = if phase == Phase::Reading as u8 {
         "Interrupted while reading the flake: nothing was changed."
@@ -120,19 +148,48 @@ impl Drop for ChildGuard {
     }
 }
 
-/// A hidden prompt turns echo off; give it back if interrupted while asking.
+/// A hidden prompt and the live display turn echo off; give it back when
+/// quitting at once.
 fn restore_terminal_echo() {
+    with_terminal(|termios| termios.c_lflag |= libc::ECHO | libc::ICANON);
+}
+
+/// Changes the controlling terminal's settings with `change`; returns them
+/// as they were, or None without a terminal.
+fn with_terminal(change: impl FnOnce(&mut libc::termios)) -> Option<libc::termios> {
     // SAFETY: plain termios calls on a descriptor this function owns.
     unsafe {
         let fd = libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
         if fd < 0 {
-            return;
+            return None;
         }
         let mut termios: libc::termios = std::mem::zeroed();
-        if libc::tcgetattr(fd, &mut termios) == 0 {
-            termios.c_lflag |= libc::ECHO | libc::ICANON;
+        let before = (libc::tcgetattr(fd, &mut termios) == 0).then_some(termios);
+        if before.is_some() {
+            change(&mut termios);
             libc::tcsetattr(fd, libc::TCSANOW, &termios);
         }
         libc::close(fd);
+        before
+    }
+}
+
+/// Keys typed while the live display is drawn would be echoed into it
+/// (Ctrl-C as `^C`), shifting its lines so that a stale frame stays
+/// behind: echo is off while this lives, and back as it was when dropped.
+/// Ctrl-C still interrupts (the terminal's signals are untouched).
+pub struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    pub fn turn_off() -> EchoOff {
+        EchoOff(with_terminal(|termios| termios.c_lflag &= !libc::ECHO))
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(before) = self.0 {
+            with_terminal(|termios| *termios = before);
+        }
     }
 }

@@ -55,6 +55,19 @@ pub fn note(message: impl std::fmt::Display) {
     }
 }
 
+/// How one artifact's turn in a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Stored,
+    /// Why it failed.
+    Failed(String),
+    /// Stopped by an interrupt (Ctrl-C, SIGTERM) while it ran, or, when not
+    /// `started`, never run because of one: its earlier files are unchanged.
+    Interrupted {
+        started: bool,
+    },
+}
+
 pub struct Progress {
     total: usize,
     done: AtomicUsize,
@@ -68,6 +81,8 @@ struct Live {
     overall: ProgressBar,
     running: Mutex<HashMap<String, ProgressBar>>,
     failed: AtomicUsize,
+    /// Typed keys are not echoed into the display while it is drawn.
+    _echo_off: crate::interrupt::EchoOff,
 }
 
 /// How often the running lines are redrawn: often enough for the seconds
@@ -99,26 +114,33 @@ impl Progress {
         }
     }
 
-    /// A node finished: stored (`Ok`) or failed, with why.
-    pub fn finished(&self, node: &Node, result: &Result<(), String>) {
+    /// A node's turn ended: stored, failed (with why) or interrupted.
+    pub fn finished(&self, node: &Node, outcome: &Outcome) {
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         let label = node.label();
-        let line = match result {
-            Ok(()) if node.status == crate::plan::Status::Passthrough => {
+        let line = match outcome {
+            Outcome::Stored if node.status == crate::plan::Status::Passthrough => {
                 format!(
                     "{label}: generated, not stored (passthrough of {})",
                     node.backend.name()
                 )
             }
-            Ok(()) => format!("{label}: stored with {}", node.backend.name()),
-            Err(message) => format!(
+            Outcome::Stored => format!("{label}: stored with {}", node.backend.name()),
+            Outcome::Failed(message) => format!(
                 "error: {}, artifact {}: {message}",
                 node.scope, node.artifact.name
             ),
+            Outcome::Interrupted { started: true } => {
+                format!("{label}: interrupted; nothing stored, its earlier files are unchanged")
+            }
+            Outcome::Interrupted { started: false } => {
+                format!("{label}: not started (interrupted); its earlier files are unchanged")
+            }
         };
+        let failed = matches!(outcome, Outcome::Failed(_));
         match &self.live {
-            Some(live) => live.finished(&label, &line, result.is_ok()),
-            None if result.is_ok() && self.verbosity == Verbosity::Quiet => {}
+            Some(live) => live.finished(&label, &line, outcome),
+            None if !failed && self.verbosity == Verbosity::Quiet => {}
             None => eprintln!("{line} [{done}/{}]", self.total),
         }
     }
@@ -145,6 +167,7 @@ impl Drop for Progress {
     /// The bars leave the screen before the summary is printed.
     fn drop(&mut self) {
         if let Some(live) = &self.live {
+            crate::interrupt::set_display(None);
             live.overall.finish_and_clear();
             live.bars.clear().ok();
         }
@@ -161,11 +184,18 @@ impl Live {
                 .progress_chars("━╸ "),
         );
         overall.enable_steady_tick(TICK);
+        // An interrupt's message goes above the bars, not through them.
+        let (say, clear) = (bars.clone(), bars.clone());
+        crate::interrupt::set_display(Some(crate::interrupt::Display {
+            say: Box::new(move |line| say.println(line).unwrap_or(())),
+            clear: Box::new(move || clear.clear().unwrap_or(())),
+        }));
         Live {
             bars,
             overall,
             running: Mutex::new(HashMap::new()),
             failed: AtomicUsize::new(0),
+            _echo_off: crate::interrupt::EchoOff::turn_off(),
         }
     }
 
@@ -183,7 +213,7 @@ impl Live {
         self.lock().insert(label, bar);
     }
 
-    fn finished(&self, label: &str, line: &str, ok: bool) {
+    fn finished(&self, label: &str, line: &str, outcome: &Outcome) {
         let bar = self.lock().remove(label);
         let took = bar.as_ref().map(|b| b.elapsed());
         if let Some(bar) = bar {
@@ -191,15 +221,19 @@ impl Live {
             self.bars.remove(&bar);
         }
         let line = match took {
-            Some(took) if ok => format!("{line} ({})", short(took)),
+            Some(took) if *outcome == Outcome::Stored => format!("{line} ({})", short(took)),
             _ => line.to_string(),
         };
-        self.bars.println(line).ok();
-        if !ok {
+        // The count first, and the line printed through the bar: the frame
+        // drawn with the line renders the bar afresh, so it shows the new
+        // count (`MultiProgress::println` would redraw the bar as last drawn,
+        // which the rate limit may have left a result behind).
+        if let Outcome::Failed(_) = outcome {
             let failed = self.failed.fetch_add(1, Ordering::SeqCst) + 1;
             self.overall.set_message(format!(", {failed} failed"));
         }
         self.overall.inc(1);
+        self.overall.println(line);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ProgressBar>> {

@@ -6,8 +6,9 @@
 
 mod common;
 use common::{Fixture, BIN};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 const FLEET: &str = r#"
     nixosConfigurations.alpha = machine "alpha" { inherit test attic; two = { files.a = { }; files.b = { }; }; };
@@ -122,7 +123,7 @@ fn bash_accepts_the_script_and_completes_names_from_the_flake() {
     );
     assert_eq!(
         bash_completes(&f, &script, &format!("artifacts --flake {flake} show al")),
-        ["alpha/attic", "alpha/test", "alpha/two"]
+        ["alpha/attic", "alpha/test", "alpha/two/"]
     );
     assert_eq!(
         bash_completes(
@@ -143,6 +144,62 @@ fn bash_accepts_the_script_and_completes_names_from_the_flake() {
         "artifacts --flake /nonexistent list --machine "
     )
     .is_empty());
+}
+
+/// What an interactive bash runs after `keys` are typed on its terminal
+/// (Tab included), with `artifacts` replaced by a function printing its
+/// arguments as `ARGS:a|b|`: the words the completion left on the line.
+fn bash_typed(f: &Fixture, script: &Path, keys: &str) -> String {
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", "bash --norc --noprofile -i", "/dev/null"])
+        .env("INPUTRC", "/dev/null")
+        .env("TMPDIR", &f.tmp)
+        .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+        .env_remove("ARTIFACTS_FLAKE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) is installed");
+    let mut stdin = child.stdin.take().unwrap();
+    // Typed ahead: readline completes on Tab (the CLI reads the flake
+    // meanwhile) before it reads what follows.
+    write!(
+        stdin,
+        "source {}\nartifacts() {{ printf 'ARGS:'; printf '%s|' \"$@\"; echo; }}\n{keys}exit\n",
+        script.display()
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    String::from_utf8_lossy(&out.stdout)
+        .split(['\r', '\n'])
+        .filter_map(|l| l.trim_end().strip_prefix("ARGS:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn bash_leaves_the_line_open_after_an_artifact_with_several_files() {
+    if !installed("bash") {
+        return;
+    }
+    let f = Fixture::new(FLEET);
+    let script = script(f.dir.path(), "bash");
+    let flake = f.root().display().to_string();
+    let typed = bash_typed(
+        &f,
+        &script,
+        &format!(
+            "artifacts --flake {flake} show alpha/tw\tb\nartifacts --flake {flake} show alpha/te\t--quiet\n"
+        ),
+    );
+    // alpha/two has two files: it completes to `alpha/two/`, no space, so
+    // the file follows; alpha/test has one: `alpha/test` is whole.
+    assert_eq!(
+        typed,
+        format!("--flake|{flake}|show|alpha/two/b|\n--flake|{flake}|show|alpha/test|--quiet|")
+    );
 }
 
 #[test]

@@ -125,6 +125,14 @@ fn the_live_display_counts_a_slow_generators_seconds_and_ends_in_the_summary() {
     t.expect("alpha/slow 1s");
     t.expect("alpha/slow 2s");
     t.expect("alpha/slow: stored with agenix");
+    // Each frame drawn with a result counts it: right after the quick
+    // one's line the bar says 1/2, never the count from before.
+    let after_quick = t.after("alpha/quick: stored with agenix");
+    let first_count = after_quick
+        .split_whitespace()
+        .find(|w| w.ends_with("/2"))
+        .expect("a count after the result");
+    assert_eq!(first_count, "1/2", "{after_quick}");
     t.expect("Stored and added to git");
     t.expect("artifacts/machines/alpha/slow");
     t.expect("Generated 2, failed 0, already up to date 0.");
@@ -293,4 +301,87 @@ fn ctrl_c_at_a_hidden_prompt_ends_at_once_with_130() {
         assert_eq!(f.snapshot(), before);
         assert_eq!(f.leftovers(), Vec::<std::path::PathBuf>::new());
     }
+}
+
+/// Generators that run until they are interrupted.
+const SLOW_PAIR: &str = r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      one = { files.f = { }; generator = gen "one" ''sleep 60; echo > "$out/f"''; };
+      two = { files.f = { }; generator = gen "two" ''sleep 60; echo > "$out/f"''; };
+      later = { files.f = { }; dependencies = [ "one" ]; generator = gen "later" ''echo > "$out/f"''; };
+    };
+"#;
+
+#[test]
+fn ctrl_c_while_generating_clears_the_display_and_counts_interrupted_artifacts() {
+    let f = Fixture::new(SLOW_PAIR);
+    let before = f.snapshot();
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    t.expect("alpha/one 1s");
+    t.expect("alpha/two 1s");
+    t.type_in(b"\x03");
+    let (code, shown) = t.finish_visible(Duration::from_secs(20));
+    let screen = shown.join("\n");
+    eprintln!("the screen at the end:\n{screen}");
+    assert_eq!(code, 130, "{screen}");
+    // Nothing of the live display stays: no running line, no bar.
+    for line in &shown {
+        assert!(
+            !(line.contains("alpha/one ") || line.contains("alpha/two ")) || line.contains(':'),
+            "a running line stayed on the screen:\n{screen}"
+        );
+        assert!(
+            !line.contains(" done"),
+            "the bar stayed on the screen:\n{screen}"
+        );
+    }
+    // The two that ran and the one that never started are interrupted,
+    // not failed; nothing was stored, and nothing claims it was.
+    assert!(
+        screen.contains("Generated 0, interrupted 3, failed 0, already up to date 0."),
+        "{screen}"
+    );
+    assert!(!screen.contains("stored whole"), "{screen}");
+    // What the interrupt said at once is still there, above the results.
+    assert!(
+        screen.contains("Interrupted: stopping the generators."),
+        "{screen}"
+    );
+    assert!(!screen.contains("error:"), "{screen}");
+    assert!(
+        screen.contains("Interrupted: nothing was stored; every artifact keeps its earlier files."),
+        "{screen}"
+    );
+    assert_eq!(f.snapshot(), before);
+    assert_eq!(f.leftovers(), Vec::<std::path::PathBuf>::new());
+}
+
+#[test]
+fn ctrl_c_after_some_were_stored_says_which_are_kept() {
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      quick = { files.f = { }; generator = gen "quick" ''echo quick > "$out/f"''; };
+      slow = { files.f = { }; generator = gen "slow" ''sleep 60; echo > "$out/f"''; };
+    };
+"#,
+    );
+    let mut t = Terminal::start(&f, "generate --jobs 2");
+    t.expect("alpha/quick: stored with agenix");
+    t.expect("alpha/slow 1s");
+    t.type_in(b"\x03");
+    let (code, shown) = t.finish_visible(Duration::from_secs(20));
+    let screen = shown.join("\n");
+    eprintln!("the screen at the end:\n{screen}");
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("Generated 1, interrupted 1, failed 0, already up to date 0."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Interrupted: the artifacts stored above are whole; the others keep their earlier files."),
+        "{screen}"
+    );
+    assert!(f.stored("machines/alpha/quick/f.age").exists());
+    assert!(!f.stored("machines/alpha/slow").exists());
 }

@@ -217,7 +217,12 @@ fn artifact_name_formats_on_the_dummy_backend() {
         );
     }
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("installed 'fifth secret'"), "{log}");
+    // Worded as the CLI's generate is (alpha/x: installed f at …).
+    let installed = format!(
+        "machine-name/artifact.one: installed fifth secret at {} (0400)",
+        root.join("run/secrets/fifth secret").display()
+    );
+    assert!(log.contains(&installed), "{log}");
 }
 
 /// The scenarios `single-artifact-with-prompts` and `config-verify`:

@@ -432,6 +432,21 @@ fn values_move_between_a_built_in_and_a_script_backend() {
         ])
         .ok();
     assert!(ran(&run).is_empty(), "{}", run.stderr());
+    // The folder backend stores plain files: nothing is encrypted, and the
+    // run does not say it was.
+    assert!(
+        run.stderr()
+            .contains("; stored again with folder from the stored values, which are unchanged"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .contains("Generated 0, stored again 1, failed 0"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("re-encrypted"), "{}", run.stderr());
     assert_eq!(
         std::fs::read(folder.store.join("nixos/alpha/attic/env")).unwrap(),
         env
@@ -444,6 +459,18 @@ fn values_move_between_a_built_in_and_a_script_backend() {
     assert!(
         ran(&run).is_empty(),
         "back through deserialize, not regenerated: {}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .contains("; re-encrypted with agenix from the stored values, which are unchanged"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .contains("Generated 0, re-encrypted 1, failed 0"),
+        "{}",
         run.stderr()
     );
     assert_eq!(f.age_decrypt("machines/alpha/attic/env.age", "alpha"), env);

@@ -525,7 +525,8 @@ fn lost_metadata_is_rebuilt_from_files_that_decrypt_and_never_rotates_them() {
             ])
             .ok();
         assert!(
-            run.stderr().contains("re-encrypted from the stored values"),
+            run.stderr()
+                .contains("re-encrypted with agenix from the stored values"),
             "{case}: {}",
             run.stderr()
         );

@@ -5,7 +5,8 @@
 //! with the stock ones over what it stored.
 
 use crate::machine::succeeded;
-use crate::{artifacts_bin, copy_dir, repo_root};
+use crate::user_flake::{cli, git};
+use crate::{copy_dir, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -75,14 +76,7 @@ impl CliFlake {
     pub fn generate(&self, args: &[&str]) {
         let tmp = self.dir.path().join("tmp");
         std::fs::create_dir_all(&tmp).unwrap();
-        let out = Command::new(artifacts_bin())
-            .arg("--flake")
-            .arg(self.dir.path())
-            .arg("generate")
-            .args(args)
-            .env("TMPDIR", &tmp)
-            .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
-            .env_remove("ARTIFACTS_FLAKE")
+        let out = cli(self.root(), &tmp, &[&["generate"], args].concat())
             .output()
             .unwrap();
         succeeded("artifacts generate", &out);
@@ -98,16 +92,6 @@ impl CliFlake {
             .expect("age is installed");
         succeeded("age --decrypt", &out)
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    succeeded("git", &out);
 }
 
 /// Where `tool` is on PATH.

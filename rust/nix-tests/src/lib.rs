@@ -6,8 +6,9 @@ pub mod machine;
 pub mod user_flake;
 
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The `artifacts` binary, built once per process with the cargo that runs
@@ -88,9 +89,21 @@ pub fn run(mut cmd: Command) -> Result<String, String> {
 /// `nix-instantiate --eval --strict --json` of `file` (relative to the
 /// repository) with `args` (`--argstr`, `-A`, …), parsed.
 pub fn eval_file(file: &str, args: &[&str]) -> Value {
+    instantiate(&[file], args)
+}
+
+/// The same of the expression `expr` (its relative paths are the
+/// repository's).
+pub fn eval_expr(expr: &str, args: &[&str]) -> Value {
+    instantiate(&["--expr", expr], args)
+}
+
+fn instantiate(what: &[&str], args: &[&str]) -> Value {
     let mut cmd = nix_command("nix-instantiate");
-    cmd.args(["--eval", "--strict", "--json", file]).args(args);
-    let out = run(cmd).unwrap_or_else(|e| panic!("evaluating {file} {args:?} failed:\n{e}"));
+    cmd.args(["--eval", "--strict", "--json"])
+        .args(what)
+        .args(args);
+    let out = run(cmd).unwrap_or_else(|e| panic!("evaluating {what:?} {args:?} failed:\n{e}"));
     serde_json::from_str(&out).expect("JSON from nix-instantiate")
 }
 
@@ -197,6 +210,7 @@ pub fn copy_our_flake(to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for file in [
         "flake.nix",
+        "flake.lock",
         "flake-module.nix",
         "package.nix",
         "Cargo.toml",
@@ -207,6 +221,18 @@ pub fn copy_our_flake(to: &Path) {
     for folder in ["lib", "modules", "templates", "checks", "tests"] {
         copy_dir(&repo.join(folder), &to.join(folder));
     }
+}
+
+/// Runs `cmd` with `input` on standard input.
+pub fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A module-evaluation test: case `$case` of checks/eval evaluated with the

@@ -196,22 +196,16 @@ module_test!(an_owner_in_a_home_is_an_error, error "clanVarsHomeOwner", |e| {
 #[test]
 #[cfg_attr(no_test_inputs, ignore = "SKIPPED (ARTIFACTS_TEST_INPUTS unset)")]
 fn the_flake_exports_the_clan_vars_module() {
-    use artifacts_nix_tests::{copy_our_flake, nix_command, run, stand_in_nixpkgs, test_inputs};
+    use artifacts_nix_tests::{test_inputs, user_flake::UserFlake};
     let Some(inputs) = test_inputs("the_flake_exports_the_clan_vars_module") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, nixpkgs, user) = (
-        dir.path().join("artifacts"),
-        dir.path().join("nixpkgs"),
-        dir.path().join("user"),
-    );
-    copy_our_flake(&ours);
-    stand_in_nixpkgs(&inputs, &nixpkgs);
-    std::fs::create_dir_all(&user).unwrap();
+    let user = UserFlake::new(&inputs);
     std::fs::write(
-        user.join("flake.nix"),
+        user.root().join("flake.nix"),
         r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.artifacts.url = "github:nixos-artifacts/nixos-artifacts";
   inputs.artifacts.inputs.nixpkgs.follows = "nixpkgs";
   outputs = { self, artifacts, nixpkgs }: {
     nixosConfigurations.alpha = nixpkgs.lib.nixosSystem {
@@ -226,26 +220,10 @@ fn the_flake_exports_the_clan_vars_module() {
 }"#,
     )
     .unwrap();
-    let mut cmd = nix_command("nix");
-    cmd.args([
-        "--extra-experimental-features",
-        "nix-command flakes",
-        "eval",
-        "--json",
-        "--no-write-lock-file",
-    ]);
-    for (input, path) in [("artifacts", &ours), ("nixpkgs", &nixpkgs)] {
-        cmd.arg("--override-input")
-            .arg(input)
-            .arg(format!("path:{}", path.display()));
-    }
-    cmd.arg(format!("path:{}#nixosConfigurations.alpha.config", user.display()))
-        .args([
-            "--apply",
-            "c: { files = c.artifacts.manifest.artifacts.wg.files; package = c.artifacts.package != null; }",
-        ]);
-    let v: Value =
-        serde_json::from_str(&run(cmd).unwrap_or_else(|e| panic!("nix eval:\n{e}"))).unwrap();
+    let v = user.eval(
+        "nixosConfigurations.alpha.config",
+        "c: { files = c.artifacts.manifest.artifacts.wg.files; package = c.artifacts.package != null; }",
+    );
     assert_eq!(v["files"]["public"]["secret"], false);
     assert_eq!(v["files"]["private"]["secret"], true);
     assert_eq!(v["package"], true);

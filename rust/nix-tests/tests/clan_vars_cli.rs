@@ -14,10 +14,11 @@
 
 mod common;
 
+use artifacts_nix_tests::user_flake::UserFlake;
 use artifacts_nix_tests::{repo_root, test_inputs};
 use common::{
     admin_recipient, age_decrypt, age_decrypt_with, sops_decrypt_age, sops_decrypt_with, success,
-    with_stdin, LocalFlake, ADMIN_KEY, HOST_KEY,
+    with_stdin, ADMIN_KEY, HOST_KEY,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -63,19 +64,22 @@ const BEFORE: &str = r#"c: {
   rootKeys = c.users.users.root.openssh.authorizedKeys.keys;
 }"#;
 
-fn clan_fleet(inputs: &Path, beta_pub: &str) -> LocalFlake {
-    let source = repo_root().join("rust/nix-tests/nix/clan-vars-flake");
+fn clan_fleet(inputs: &Path, beta_pub: &str) -> UserFlake {
+    let flake = UserFlake::copy_of(
+        inputs,
+        &repo_root().join("rust/nix-tests/nix/clan-vars-flake"),
+    );
     let alpha_pub =
         std::fs::read_to_string(repo_root().join("checks/keys/ssh_host_ed25519_key.pub")).unwrap();
-    LocalFlake::new(inputs, &source, |flake| {
-        let keys = format!(
-            "{{\n  alpha = \"{}\";\n  beta = \"{}\";\n  admin = \"{}\";\n}}\n",
-            alpha_pub.trim(),
-            beta_pub.trim(),
-            admin_recipient()
-        );
-        std::fs::write(flake.join("keys.nix"), keys).unwrap();
-    })
+    let keys = format!(
+        "{{\n  alpha = \"{}\";\n  beta = \"{}\";\n  admin = \"{}\";\n}}\n",
+        alpha_pub.trim(),
+        beta_pub.trim(),
+        admin_recipient()
+    );
+    std::fs::write(flake.root().join("keys.nix"), keys).unwrap();
+    flake.lock();
+    flake
 }
 
 /// A fresh host key for beta, made by ssh-keygen: (private key, public line).
@@ -160,7 +164,7 @@ fn openssl(args: &[&str], input: &[u8]) -> String {
 /// `<name>.example.org`, its full chain the certificate and the CA, and
 /// `key` its private key.
 #[track_caller]
-fn assert_certificate(flake: &LocalFlake, name: &str, key: &[u8]) {
+fn assert_certificate(flake: &UserFlake, name: &str, key: &[u8]) {
     let stored = flake
         .root()
         .join("artifacts/machines")

@@ -332,12 +332,12 @@ fn a_template_is_rendered_from_agenix_files_and_again_only_when_a_value_changes(
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("template 'greeter.conf': installed"),
+        stderr.contains("machine alpha, template greeter.conf: installed greeter.conf at /var/lib/greeter/greeter.conf"),
         "{stderr}"
     );
     assert!(
         stderr.contains(
-            "template 'greeter.conf': /var/lib/greeter/greeter.conf is up to date, unchanged"
+            "machine alpha, template greeter.conf: /var/lib/greeter/greeter.conf is up to date, unchanged"
         ),
         "{stderr}"
     );

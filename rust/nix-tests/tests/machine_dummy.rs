@@ -168,7 +168,9 @@ fn files_appear_with_owner_group_and_mode() {
     let (_, _, dir_mode, _) = stat(&c.root.host("/var/lib/greeter"));
     assert_eq!(dir_mode, 0o755);
     assert!(
-        log.contains("artifacts: machine 'alpha', artifact 'greeting': installed 'text' at /var/lib/greeter/text (greeter:greeter 0440)"),
+        log.contains(
+            "alpha/greeting: installed text at /var/lib/greeter/text (greeter:greeter 0440)"
+        ),
         "{log}"
     );
     // Public and secret parts alike, each with its own owner and mode.
@@ -226,7 +228,8 @@ fn wrong_output_changes_nothing_and_names_the_file() {
     assert!(!out.status.success());
     let error = String::from_utf8_lossy(&out.stderr);
     assert!(
-        error.contains("artifact 'wrong'") && error.contains("missing: [extra]"),
+        error.contains("error: machine alpha, artifact wrong: the generator wrote")
+            && error.contains("missing: [extra]"),
         "{error}"
     );
     assert_eq!(std::fs::read_to_string(&text).unwrap(), "old value\n");
@@ -243,7 +246,9 @@ fn wrong_output_changes_nothing_and_names_the_file() {
     let out = c.run_spec("greeting", &spec);
     let error = String::from_utf8_lossy(&out.stderr);
     assert!(
-        error.contains("file 'text': the user 'nobody-here' does not exist"),
+        error.contains(
+            "error: machine alpha, artifact greeting, file text: the user nobody-here does not exist"
+        ),
         "{error}"
     );
     assert_eq!(std::fs::read_to_string(&text).unwrap(), "old value\n");

@@ -85,13 +85,7 @@ fn declared_backend_config_and_file_names_with_spaces_through_the_cli() {
         "[test.nixos]\ncheck = \"./test_check.sh\"\nserialize = \"./test_serialize.sh\"\n",
     )
     .unwrap();
-    user.lock(&[
-        ("nixpkgs", "nixpkgs"),
-        ("nixos-artifacts", "artifacts"),
-        ("nixos-artifacts/nixpkgs", "nixpkgs"),
-        ("flake-parts", "flake-parts"),
-        ("flake-parts/nixpkgs-lib", "flake-parts/nixpkgs-lib"),
-    ]);
+    user.lock();
 
     let output = user.scratch().join("test-output");
     std::fs::create_dir(&output).unwrap();

@@ -13,12 +13,13 @@
 //! buildable-nixpkgs/overrides.nix, whose `writers.writeBash` and `openssl`
 //! really build (no nixpkgs here). The CLI calls `builtins.getFlake`, which
 //! takes no `--override-input`, so the test writes the template's lock file
-//! first (`nix flake lock --override-input`; tests/common/mod.rs).
+//! first (`nix flake lock --override-input`; src/user_flake.rs).
 
 mod common;
 
+use artifacts_nix_tests::user_flake::UserFlake;
 use artifacts_nix_tests::{repo_root, test_inputs};
-use common::{admin_recipient, age_decrypt, git, sops_decrypt, success, with_stdin, LocalFlake};
+use common::{admin_recipient, age_decrypt, git, sops_decrypt, success, with_stdin};
 use serde_json::Value;
 use std::ops::Deref;
 use std::process::Command;
@@ -32,11 +33,11 @@ const MACHINE: &str = r#"c: {
   failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
 }"#;
 
-struct TemplateFlake(LocalFlake);
+struct TemplateFlake(UserFlake);
 
 impl Deref for TemplateFlake {
-    type Target = LocalFlake;
-    fn deref(&self) -> &LocalFlake {
+    type Target = UserFlake;
+    fn deref(&self) -> &UserFlake {
         &self.0
     }
 }
@@ -46,34 +47,34 @@ impl TemplateFlake {
     /// the test's keys in configuration.nix (home.nix for a home).
     fn new(inputs: &std::path::Path, template: &str) -> TemplateFlake {
         let repo = repo_root();
-        let source = repo.join("templates").join(template);
-        TemplateFlake(LocalFlake::new(inputs, &source, |flake| {
-            // The template's placeholder keys become the test's: the throwaway
-            // host key (for the home too: any SSH key is a recipient) and admin.
-            let host =
-                std::fs::read_to_string(repo.join("checks/keys/ssh_host_ed25519_key.pub")).unwrap();
-            let admin = admin_recipient();
-            let (file, placeholders): (&str, &[(&str, &str)]) = match template {
-                "home-manager" => (
-                    "home.nix",
-                    &[("ssh-ed25519 AAAA... alice@laptop", host.trim())],
-                ),
-                _ => (
-                    "configuration.nix",
-                    &[
-                        ("ssh-ed25519 AAAA... root@alpha", host.trim()),
-                        ("age1...", admin.as_str()),
-                    ],
-                ),
-            };
-            let config = flake.join(file);
-            let mut text = std::fs::read_to_string(&config).unwrap();
-            for (placeholder, key) in placeholders {
-                assert!(text.contains(placeholder), "{template}: no {placeholder:?}");
-                text = text.replace(placeholder, key);
-            }
-            std::fs::write(&config, text).unwrap();
-        }))
+        let flake = UserFlake::copy_of(inputs, &repo.join("templates").join(template));
+        // The template's placeholder keys become the test's: the throwaway
+        // host key (for the home too: any SSH key is a recipient) and admin.
+        let host =
+            std::fs::read_to_string(repo.join("checks/keys/ssh_host_ed25519_key.pub")).unwrap();
+        let admin = admin_recipient();
+        let (file, placeholders): (&str, &[(&str, &str)]) = match template {
+            "home-manager" => (
+                "home.nix",
+                &[("ssh-ed25519 AAAA... alice@laptop", host.trim())],
+            ),
+            _ => (
+                "configuration.nix",
+                &[
+                    ("ssh-ed25519 AAAA... root@alpha", host.trim()),
+                    ("age1...", admin.as_str()),
+                ],
+            ),
+        };
+        let config = flake.root().join(file);
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        for (placeholder, key) in placeholders {
+            assert!(text.contains(placeholder), "{template}: no {placeholder:?}");
+            text = text.replace(placeholder, key);
+        }
+        std::fs::write(&config, text).unwrap();
+        flake.lock();
+        TemplateFlake(flake)
     }
 
     /// `nixosConfigurations.alpha.config` through the lock file, as the
@@ -197,7 +198,7 @@ fn sops_nix_template_generate_then_deploy() {
     let attic = flake.assert_deploys(&after["sops"]["attic/env"], "machines/alpha/attic/env.sops");
     assert!(after["age"].get("attic/env").is_none(), "{after}");
     assert_eq!(age_decrypt(&test), ANSWER.as_bytes());
-    assert_attic_env(&sops_decrypt(flake.user.scratch(), &attic));
+    assert_attic_env(&sops_decrypt(flake.scratch(), &attic));
 }
 
 /// The `list --json` row of home alice's `api-token`.

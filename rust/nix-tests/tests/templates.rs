@@ -5,39 +5,23 @@
 //! here: what these tests cover is our flake, flake-module.nix and modules
 //! as the templates wire them, not a buildable system.
 
-use artifacts_nix_tests::{
-    copy_dir, copy_our_flake, nix_command, repo_root, run, stand_in_nixpkgs, test_inputs,
-};
+use artifacts_nix_tests::user_flake::UserFlake;
+use artifacts_nix_tests::{copy_dir, repo_root, test_inputs};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 struct Sandbox {
-    _dir: tempfile::TempDir,
+    flake: UserFlake,
+    /// The template's copy, the user's flake.
     root: PathBuf,
-    inputs: PathBuf,
 }
 
 impl Sandbox {
     /// Lays out local copies: our flake, the stand-in nixpkgs, the template.
     fn new(inputs: PathBuf, template: &str) -> Sandbox {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let root = dir.path().to_path_buf();
-        let repo = repo_root();
-
-        let ours = root.join("artifacts");
-        copy_our_flake(&ours);
-
-        stand_in_nixpkgs(&inputs, &root.join("nixpkgs"));
-
-        copy_dir(
-            &repo.join("templates").join(template),
-            &root.join("template"),
-        );
-        Sandbox {
-            _dir: dir,
-            root,
-            inputs,
-        }
+        let flake = UserFlake::copy_of(&inputs, &repo_root().join("templates").join(template));
+        let root = flake.root();
+        Sandbox { flake, root }
     }
 
     /// Gives the template the stored files a `generate` would have written.
@@ -46,7 +30,7 @@ impl Sandbox {
             &repo_root()
                 .join("checks/eval/fixtures/artifacts")
                 .join(from),
-            &self.root.join("template/artifacts").join(to),
+            &self.root.join("artifacts").join(to),
         );
         self
     }
@@ -54,41 +38,7 @@ impl Sandbox {
     /// `nix eval` of the template's `attr` with `apply`: the JSON, or the
     /// error of an evaluation that fails.
     fn try_eval(&self, attr: &str, apply: &str) -> Result<Value, String> {
-        let local = |p: &Path| format!("path:{}", p.display());
-        let overrides = [
-            ("nixpkgs", local(&self.root.join("nixpkgs"))),
-            ("home-manager", local(&self.inputs.join("home-manager"))),
-            ("artifacts", local(&self.root.join("artifacts"))),
-            ("flake-parts", local(&self.inputs.join("flake-parts"))),
-            (
-                "flake-parts/nixpkgs-lib",
-                local(&self.inputs.join("nixpkgs-lib")),
-            ),
-            ("agenix", local(&self.inputs.join("agenix"))),
-            ("sops-nix", local(&self.inputs.join("sops-nix"))),
-            ("nix-darwin", local(&self.inputs.join("nix-darwin"))),
-        ];
-        let template = std::fs::read_to_string(self.root.join("template/flake.nix")).unwrap();
-        let mut cmd = nix_command("nix");
-        cmd.args([
-            "--extra-experimental-features",
-            "nix-command flakes",
-            "eval",
-            "--json",
-            "--no-write-lock-file",
-        ]);
-        for (input, url) in &overrides {
-            let top = input.split('/').next().unwrap();
-            if template.contains(&format!("{top} = {{")) || template.contains(&format!("{top}.url"))
-            {
-                cmd.args(["--override-input", input, url]);
-            }
-        }
-        cmd.arg(format!("{}#{attr}", local(&self.root.join("template"))));
-        cmd.args(["--apply", apply]);
-        let out = run(cmd)?;
-        eprintln!("{attr}: {out}");
-        Ok(serde_json::from_str(&out).expect("JSON from nix eval"))
+        self.flake.try_eval(attr, apply)
     }
 
     fn eval(&self, attr: &str, apply: &str) -> Value {
@@ -156,11 +106,8 @@ fn default_template_evaluates() {
     std::fs::copy(
         repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),
         {
-            std::fs::create_dir_all(sandbox.root.join("template/artifacts/machines/alpha/attic"))
-                .unwrap();
-            sandbox
-                .root
-                .join("template/artifacts/machines/alpha/attic/env.age")
+            std::fs::create_dir_all(sandbox.root.join("artifacts/machines/alpha/attic")).unwrap();
+            sandbox.root.join("artifacts/machines/alpha/attic/env.age")
         },
     )
     .unwrap();
@@ -237,17 +184,12 @@ fn home_manager_template_evaluates() {
     );
 
     // Once stored, agenix deploys it.
-    std::fs::create_dir_all(
-        sandbox
-            .root
-            .join("template/artifacts/homes/alice/api-token"),
-    )
-    .unwrap();
+    std::fs::create_dir_all(sandbox.root.join("artifacts/homes/alice/api-token")).unwrap();
     std::fs::copy(
         repo_root().join("checks/eval/fixtures/artifacts/homes/alice/test/secret.age"),
         sandbox
             .root
-            .join("template/artifacts/homes/alice/api-token/token.age"),
+            .join("artifacts/homes/alice/api-token/token.age"),
     )
     .unwrap();
     let v = sandbox.eval("homeConfigurations.alice.config", MACHINE);
@@ -323,10 +265,7 @@ fn nix_darwin_template_evaluates() {
 
     // Once stored, agenix's darwin module deploys both files.
     for (artifact, file) in [("test", "secret.age"), ("api", "token.age")] {
-        let folder = sandbox
-            .root
-            .join("template/artifacts/machines/mac")
-            .join(artifact);
+        let folder = sandbox.root.join("artifacts/machines/mac").join(artifact);
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::copy(
             repo_root().join("checks/eval/fixtures/artifacts/machines/alpha/test/secret.age"),

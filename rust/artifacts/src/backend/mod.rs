@@ -35,6 +35,12 @@ pub trait Backend: Sync {
     fn on_machine(&self) -> bool {
         !self.stores_in_flake() && self.as_script().is_none()
     }
+    /// Whether storing encrypts, as far as the CLI knows: agenix and
+    /// sops-nix do; a script backend's scripts may or may not, so moving
+    /// values to one is called storing them again, not re-encrypting.
+    fn encrypts(&self) -> bool {
+        self.as_script().is_none()
+    }
     /// The stored file name of a secret file, e.g. `env.age`.
     fn stored_name(&self, file: &str) -> String;
     /// Checks that the recipients can be used, before any generator runs.

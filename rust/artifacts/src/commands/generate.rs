@@ -9,7 +9,7 @@ use crate::cli::GenerateArgs;
 use crate::generate::{self, Output};
 use crate::interrupt::{self, Phase};
 use crate::plan::{Node, Plan};
-use crate::progress::Progress;
+use crate::progress::{Outcome, Progress};
 use crate::prompts::{self, Answers, Given, Typed};
 use crate::sandbox::Sandbox;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -97,10 +97,11 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             readback: &readback,
             progress: &Progress::new(todo.generate.len()),
         };
-        for result in run.in_order(&todo.generate, jobs).into_values() {
-            match result {
-                Ok(()) => summary.generated += 1,
-                Err(_) => summary.failed += 1,
+        for outcome in run.in_order(&todo.generate, jobs).into_values() {
+            match outcome {
+                Outcome::Stored => summary.generated += 1,
+                Outcome::Failed(_) => summary.failed += 1,
+                Outcome::Interrupted { .. } => summary.interrupted += 1,
             }
         }
     }
@@ -109,7 +110,14 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     work::git_add(flake, &add, &mut summary);
     summary.print();
     if interrupt::interrupted() {
-        eprintln!("Interrupted: the artifacts generated above are stored whole and added to git; the others keep their earlier files.");
+        eprintln!(
+            "{}",
+            if summary.generated + summary.rekeyed + summary.restored == 0 {
+                "Interrupted: nothing was stored; every artifact keeps its earlier files."
+            } else {
+                "Interrupted: the artifacts stored above are whole; the others keep their earlier files."
+            }
+        );
         return Ok(ExitCode::from(130));
     }
     Ok(work::exit(&summary))
@@ -210,12 +218,12 @@ struct Schedule {
     outputs: BTreeMap<usize, Arc<Output>>,
     /// The generation ids of the values stored in this run.
     generations: BTreeMap<usize, String>,
-    results: BTreeMap<usize, Result<(), String>>,
+    results: BTreeMap<usize, Outcome>,
 }
 
 impl Run<'_> {
     /// Runs `todo` on `jobs` threads in dependency order; results by node.
-    fn in_order(&self, todo: &BTreeSet<usize>, jobs: usize) -> BTreeMap<usize, Result<(), String>> {
+    fn in_order(&self, todo: &BTreeSet<usize>, jobs: usize) -> BTreeMap<usize, Outcome> {
         let mut schedule = Schedule::default();
         for &i in todo {
             let pending = self.plan.nodes[i]
@@ -259,37 +267,52 @@ impl Run<'_> {
                 }
             };
             let node = &self.plan.nodes[i];
-            let result = if interrupt::interrupted() {
-                Err("not generated: interrupted".to_string())
+            let (outcome, output) = if interrupt::interrupted() {
+                (Outcome::Interrupted { started: false }, None)
             } else {
                 self.progress.started(node);
-                self.one(i, node, &inputs, made_from)
+                match self.one(i, node, &inputs, made_from) {
+                    Ok(output) => (Outcome::Stored, Some(output)),
+                    // Killed by the interrupt, or ending with it: counted
+                    // as interrupted, not as a failure of its own.
+                    Err(_) if interrupt::interrupted() => {
+                        (Outcome::Interrupted { started: true }, None)
+                    }
+                    Err(e) => (Outcome::Failed(e), None),
+                }
             };
-            let (result, output) = match result {
-                Ok(output) => (Ok(()), Some(output)),
-                Err(e) => (Err(e), None),
-            };
-            self.progress.finished(node, &result);
+            self.progress.finished(node, &outcome);
             let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
             s.running -= 1;
-            let ok = result.is_ok();
             if let Some((output, generation)) = output {
                 s.outputs.insert(i, Arc::new(output));
                 s.generations.insert(i, generation);
             }
-            s.results.insert(i, result);
             for &d in node.dependents.iter().filter(|d| todo.contains(d)) {
-                if ok {
-                    let left = s.waiting.get_mut(&d).expect("dependents wait");
-                    *left -= 1;
-                    if *left == 0 {
-                        s.waiting.remove(&d);
-                        s.ready.push_back(d);
+                match &outcome {
+                    Outcome::Stored => {
+                        let left = s.waiting.get_mut(&d).expect("dependents wait");
+                        *left -= 1;
+                        if *left == 0 {
+                            s.waiting.remove(&d);
+                            s.ready.push_back(d);
+                        }
                     }
-                } else {
-                    fail_with_dependents(&mut s, self, todo, d, &node.label());
+                    Outcome::Interrupted { .. } => {
+                        end_with_dependents(&mut s, self, todo, d, &node.label(), &|_| {
+                            Outcome::Interrupted { started: false }
+                        })
+                    }
+                    Outcome::Failed(_) => {
+                        end_with_dependents(&mut s, self, todo, d, &node.label(), &|because| {
+                            Outcome::Failed(format!(
+                                "not generated: its dependency {because} failed"
+                            ))
+                        })
+                    }
                 }
             }
+            s.results.insert(i, outcome);
             changed.notify_all();
         }
     }
@@ -376,19 +399,22 @@ impl Run<'_> {
     }
 }
 
-/// Marks `i` and everything depending on it (within `todo`) failed.
-fn fail_with_dependents(
+/// Ends `i` and everything depending on it (within `todo`) without
+/// running them, because the dependency labelled `because` ended without
+/// being stored; `outcome` says how each ends, given that label.
+fn end_with_dependents(
     s: &mut Schedule,
     run: &Run,
     todo: &BTreeSet<usize>,
     i: usize,
     because: &str,
+    outcome: &dyn Fn(&str) -> Outcome,
 ) {
     if s.results.contains_key(&i) {
         return;
     }
     s.waiting.remove(&i);
-    let result = Err(format!("not generated: its dependency {because} failed"));
+    let result = outcome(because);
     run.progress.finished(&run.plan.nodes[i], &result);
     s.results.insert(i, result);
     let label = run.plan.nodes[i].label();
@@ -397,6 +423,6 @@ fn fail_with_dependents(
         .iter()
         .filter(|d| todo.contains(d))
     {
-        fail_with_dependents(s, run, todo, d, &label);
+        end_with_dependents(s, run, todo, d, &label, outcome);
     }
 }

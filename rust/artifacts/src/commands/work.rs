@@ -18,7 +18,12 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 pub struct Summary {
     pub generated: usize,
+    /// Stored again from their values, by a backend that encrypts.
     pub rekeyed: usize,
+    /// Stored again from their values, by a script backend.
+    pub restored: usize,
+    /// Stopped, or never started, by an interrupt.
+    pub interrupted: usize,
     pub failed: usize,
     pub up_to_date: usize,
 }
@@ -28,6 +33,12 @@ impl Summary {
         let mut line = format!("Generated {}", self.generated);
         if self.rekeyed > 0 {
             line.push_str(&format!(", re-encrypted {}", self.rekeyed));
+        }
+        if self.restored > 0 {
+            line.push_str(&format!(", stored again {}", self.restored));
+        }
+        if self.interrupted > 0 {
+            line.push_str(&format!(", interrupted {}", self.interrupted));
         }
         line.push_str(&format!(
             ", failed {}, already up to date {}.",
@@ -362,15 +373,22 @@ impl Readback {
             });
             match result {
                 Ok(()) => {
-                    summary.rekeyed += 1;
+                    let how = if node.backend.encrypts() {
+                        summary.rekeyed += 1;
+                        "re-encrypted with"
+                    } else {
+                        summary.restored += 1;
+                        "stored again with"
+                    };
                     stored
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .push(node.dir.clone());
                     crate::progress::note(format_args!(
-                        "{}: {}; re-encrypted from the stored values, which are unchanged",
+                        "{}: {}; {how} {} from the stored values, which are unchanged",
                         node.label(),
-                        node.status
+                        node.status,
+                        node.backend.name()
                     ));
                 }
                 Err(e) => {

@@ -51,7 +51,7 @@ impl Plan {
     pub fn resolve(spec: &Spec) -> Result<Plan, String> {
         let mut files = Vec::new();
         for (name, file) in &spec.files {
-            let what = |e: String| format!("{}: file '{name}': {e}", spec.what());
+            let what = |e: String| format!("{}, file {name}: {e}", spec.what());
             files.push(Target::resolve(name, file).map_err(what)?);
         }
         Ok(Plan { files })
@@ -105,7 +105,7 @@ impl Plan {
             .iter()
             .map(|t| {
                 format!(
-                    "installed '{}' at {} ({}{:04o})",
+                    "installed {} at {} ({}{:04o})",
                     t.name,
                     t.path.display(),
                     t.shown_owner,
@@ -228,7 +228,7 @@ fn lookup(
             (_, Some(id)) => return Ok(id),
             _ => {
                 return name.parse::<u32>().map_err(|_| {
-                    format!("the {what} '{name}' does not exist on this machine\n  hint: declare it (users.users / users.groups) or fix the file's {}", if what == "user" { "owner" } else { "group" })
+                    format!("the {what} {name} does not exist on this machine\n  hint: declare it (users.users / users.groups) or fix the file's {}", if what == "user" { "owner" } else { "group" })
                 })
             }
         }

@@ -69,7 +69,7 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     plan.install(&output.files())
         .map_err(|e| anyhow::anyhow!("{}: {e}", spec.what()))?;
     for line in plan.describe() {
-        eprintln!("{}: {line}", spec.what());
+        eprintln!("{}: {line}", spec.label());
     }
     Ok(ExitCode::SUCCESS)
 }

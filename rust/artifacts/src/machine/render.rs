@@ -46,7 +46,7 @@ impl RenderSpec {
             .map_err(|e| format!("the template spec {} is not valid: {e}", path.display()))?;
         if spec.version != VERSION {
             return Err(format!(
-                "the template spec {} has version {}, this artifacts understands {VERSION}\n  hint: deploy the artifacts package of the same flake as the modules",
+                "the template spec {} has version {}, but this artifacts command reads version {VERSION}\n  hint: deploy the artifacts package of the same flake as the modules",
                 path.display(),
                 spec.version
             ));
@@ -57,10 +57,7 @@ impl RenderSpec {
     }
 
     pub fn what(&self) -> String {
-        format!(
-            "artifacts: {} '{}', template '{}'",
-            self.kind, self.scope, self.template
-        )
+        format!("{} {}, template {}", self.kind, self.scope, self.template)
     }
 }
 
@@ -72,13 +69,15 @@ pub fn render(spec: &RenderSpec) -> Result<String, String> {
         owner: spec.owner.clone(),
         group: spec.group.clone(),
     };
-    let plan = Plan::one("rendered", &target)?;
+    // Named after the template (a checked name) in the private folder, so
+    // the journal says `installed <template> at <path>`.
+    let plan = Plan::one(&spec.template, &target)?;
     let mut content = spec.content.clone().into_bytes();
     for p in &spec.placeholders {
         let path = expand(&p.path)?;
         let value = std::fs::read(&path).map_err(|e| {
             format!(
-                "cannot read file '{}' of artifact '{}' at {}: {e}\n  hint: the artifact's unit must have deployed it first (systemctl status artifact-{}.service)",
+                "cannot read file {} of artifact {} at {}: {e}\n  hint: the artifact's unit must have deployed it first (systemctl status artifact-{}.service)",
                 p.file,
                 p.artifact,
                 path.display(),
@@ -89,7 +88,7 @@ pub fn render(spec: &RenderSpec) -> Result<String, String> {
     }
     let dir = SecretDir::new().map_err(|e| format!("cannot create a private folder: {e}"))?;
     let out = dir.path();
-    std::fs::write(out.join("rendered"), &content)
+    std::fs::write(out.join(&spec.template), &content)
         .map_err(|e| format!("cannot write in a private folder: {e}"))?;
     if plan.in_place(out) {
         return Ok(format!("{} is up to date, unchanged", spec.path));

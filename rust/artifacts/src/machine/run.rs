@@ -41,7 +41,7 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
     }
     for (name, value) in &spec.prompts {
         std::fs::write(prompts.join(name), value)
-            .map_err(|e| format!("cannot write the answer to prompt '{name}': {e}"))?;
+            .map_err(|e| format!("cannot write the answer to prompt {name}: {e}"))?;
     }
     for (dependency, files) in &spec.dependencies {
         let folder = inputs.join(dependency);
@@ -50,7 +50,7 @@ pub fn run(spec: &Spec) -> Result<Output, String> {
             let path = super::install::expand(path)?;
             std::fs::copy(&path, folder.join(name)).map_err(|e| {
                 format!(
-                    "cannot read file '{name}' of dependency '{dependency}' at {}: {e}\n  hint: the dependency's unit must have deployed it first",
+                    "cannot read file {name} of dependency {dependency} at {}: {e}\n  hint: the dependency's unit must have deployed it first",
                     path.display()
                 )
             })?;

@@ -60,7 +60,7 @@ impl Spec {
             serde_json::from_slice(bytes).map_err(|e| format!("is not a valid spec: {e}"))?;
         if versioned.version != VERSION {
             return Err(format!(
-                "has version {}, this artifacts understands {VERSION}\n  hint: deploy the artifacts package of the same flake as the modules",
+                "has version {}, but this artifacts command reads version {VERSION}\n  hint: deploy the artifacts package of the same flake as the modules",
                 versioned.version
             ));
         }
@@ -91,12 +91,16 @@ impl Spec {
         Ok(spec)
     }
 
-    /// `machine 'alpha', artifact 'greeting'`, the start of every message.
+    /// `machine alpha, artifact greeting`: what an error is about, worded
+    /// as the CLI's other errors are.
     pub fn what(&self) -> String {
-        format!(
-            "artifacts: {} '{}', artifact '{}'",
-            self.kind, self.scope, self.artifact
-        )
+        format!("{} {}, artifact {}", self.kind, self.scope, self.artifact)
+    }
+
+    /// `alpha/greeting`, the start of a line saying what was done, as the
+    /// CLI's `generate` says `alpha/greeting: stored with agenix`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.scope, self.artifact)
     }
 }
 
@@ -113,7 +117,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(spec.files["f"].mode, "0400");
-        assert_eq!(spec.what(), "artifacts: machine 'alpha', artifact 'a'");
+        assert_eq!(spec.what(), "machine alpha, artifact a");
+        assert_eq!(spec.label(), "alpha/a");
         let bad = Spec::parse(
             br#"{"version":1,"kind":"machine","scope":"alpha","machine":"alpha","artifact":"a",
                 "generator":"/x","files":{"../f":{"path":"/run/a/f","mode":"0400"}}}"#,
