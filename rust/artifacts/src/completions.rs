@@ -8,8 +8,8 @@
 //! is built or evaluated; any failure just completes nothing.
 
 use crate::cli::{Cli, Shell};
-use crate::flake::Flake;
-use crate::nix::ScopeNames;
+use crate::eval::flake::Flake;
+use crate::eval::nix::ScopeNames;
 use clap::CommandFactory;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_complete::{CompleteEnv, CompletionCandidate};
@@ -147,7 +147,7 @@ fn scopes() -> &'static [ScopeNames] {
             .unwrap_or_else(|| ".".into());
         Flake::locate(&expand_home(&flake))
             .ok()
-            .and_then(|flake| crate::nix::names(&flake).ok())
+            .and_then(|flake| crate::eval::nix::names(&flake).ok())
             .unwrap_or_default()
     })
 }

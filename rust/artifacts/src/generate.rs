@@ -141,7 +141,7 @@ pub fn run(
 /// The generator's PATH: the `bin/` folders of its runtime inputs first (in
 /// the declared order), then the caller's, kept so generators written for
 /// earlier versions still find their tools.
-fn search_path(runtime_inputs: &[crate::manifest::Generator]) -> String {
+fn search_path(runtime_inputs: &[crate::eval::manifest::Generator]) -> String {
     let caller = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
     runtime_inputs
         .iter()

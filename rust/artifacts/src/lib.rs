@@ -1,6 +1,6 @@
 //! nixos-artifacts: one interface for secrets and generated files in NixOS
 //! and Home Manager. This library holds the CLI's logic: evaluating a flake
-//! once ([`nix`]), planning ([`plan`]), asking prompts ([`prompts`]), running
+//! once ([`eval`]), planning ([`plan`]), asking prompts ([`prompts`]), running
 //! generators in a sandbox ([`generate`], [`sandbox`]) and storing the results
 //! with a [`backend`].
 
@@ -24,15 +24,13 @@ pub mod cli;
 pub mod commands;
 pub mod completions;
 pub mod confirm;
-pub mod flake;
+pub mod eval;
 pub mod generate;
 pub mod identities;
 pub mod interrupt;
 pub mod keys;
 pub mod machine;
-pub mod manifest;
 pub mod names;
-pub mod nix;
 pub mod output;
 pub mod plan;
 pub mod process;

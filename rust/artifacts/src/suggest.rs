@@ -3,9 +3,9 @@
 //! than a `list` and a second try.
 
 use crate::cli::SelectArgs;
-use crate::flake::Flake;
-use crate::manifest::ScopeKind;
-use crate::nix::Evaluation;
+use crate::eval::flake::Flake;
+use crate::eval::manifest::ScopeKind;
+use crate::eval::nix::Evaluation;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The known names closest to `typed`, best first, at most three: those a

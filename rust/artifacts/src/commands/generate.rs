@@ -118,7 +118,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 /// prompts the plan declares.
 fn given_answers(
     args: &GenerateArgs,
-    flake: &crate::flake::Flake,
+    flake: &crate::eval::flake::Flake,
     plan: &Plan,
 ) -> anyhow::Result<Given> {
     let mut typed = Typed::default();
@@ -141,7 +141,7 @@ fn given_answers(
 /// cannot be answered (nothing has run).
 fn ask(
     given: &Given,
-    flake: &crate::flake::Flake,
+    flake: &crate::eval::flake::Flake,
     todo: &[(usize, &Node)],
 ) -> Result<Answers, ExitCode> {
     for unused in given.unused(todo) {
@@ -363,7 +363,7 @@ impl Run<'_> {
             .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
-        crate::store::artifact::write(node, &output.files(), &redactor, origin)?;
+        crate::commands::artifact::write(node, &output.files(), &redactor, origin)?;
         // A passthrough stored nothing: no folder for git to add.
         if node.status != crate::plan::Status::Passthrough {
             self.stored

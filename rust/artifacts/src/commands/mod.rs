@@ -2,6 +2,7 @@
 //! flake, take the store's lock, evaluate once, finish what an interrupted
 //! run left, plan.
 
+pub mod artifact;
 pub mod check;
 pub mod generate;
 pub mod import;
@@ -11,7 +12,7 @@ pub mod show;
 mod work;
 
 use crate::cli::SelectArgs;
-use crate::flake::Flake;
+use crate::eval::flake::Flake;
 use crate::interrupt::{self, Phase};
 use crate::plan::{Plan, Selection};
 use crate::store::lock::{IfBusy, StoreLock};
@@ -66,7 +67,7 @@ fn prepare_with(
     let flake = Flake::locate(flake)?;
     let lock =
         StoreLock::acquire(&flake.lock_path(), command, if_busy).map_err(anyhow::Error::msg)?;
-    let evaluation = crate::nix::evaluate(&flake)?;
+    let evaluation = crate::eval::nix::evaluate(&flake)?;
     // A mistyped name stops here, before anything is built or planned.
     if let Some(unknown) = crate::suggest::unknown_selection(&flake, select, &evaluation) {
         anyhow::bail!(unknown);
@@ -127,7 +128,9 @@ fn prepare_with(
     }));
     derivations.sort();
     derivations.dedup();
-    let build_error = crate::nix::build(&derivations).err().map(|e| e.to_string());
+    let build_error = crate::eval::nix::build(&derivations)
+        .err()
+        .map(|e| e.to_string());
     plan.run_checks(&relevant);
     if plan.selected().next().is_none()
         && plan.problems.is_empty()

@@ -15,11 +15,11 @@ pub use origins::made_from;
 pub use status::Status;
 
 use crate::backend::{self, Backend, Registry};
-use crate::flake::Flake;
+use crate::eval::flake::Flake;
+use crate::eval::manifest::{Artifact, Manifest, Scope};
+use crate::eval::nix::Evaluation;
 use crate::keys::Recipient;
-use crate::manifest::{Artifact, Manifest, Scope};
 use crate::names;
-use crate::nix::Evaluation;
 use crate::store::{Meta, META_FILE};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,7 +64,7 @@ impl Node {
     }
 
     /// The stored files with their on-disk paths.
-    pub fn stored_files(&self) -> impl Iterator<Item = (&crate::manifest::File, PathBuf)> {
+    pub fn stored_files(&self) -> impl Iterator<Item = (&crate::eval::manifest::File, PathBuf)> {
         self.stored_files_of(self.backend)
     }
 
@@ -72,7 +72,7 @@ impl Node {
     pub fn stored_files_of<'a>(
         &'a self,
         backend: &'a dyn Backend,
-    ) -> impl Iterator<Item = (&'a crate::manifest::File, PathBuf)> + 'a {
+    ) -> impl Iterator<Item = (&'a crate::eval::manifest::File, PathBuf)> + 'a {
         self.artifact
             .files
             .values()
@@ -82,7 +82,7 @@ impl Node {
     /// Who a stored file is encrypted to: everyone, or the administrators
     /// only for a file that is never deployed (a stolen machine key must
     /// not open a CA's private key).
-    pub fn recipients_for(&self, file: &crate::manifest::File) -> Vec<Recipient> {
+    pub fn recipients_for(&self, file: &crate::eval::manifest::File) -> Vec<Recipient> {
         self.recipients
             .iter()
             .filter(|r| file.deploy || r.admin)
@@ -122,7 +122,7 @@ impl Node {
 pub struct Target {
     /// The configuration's name (`alpha`, `alice`, `alice@alpha`).
     pub name: String,
-    pub kind: crate::manifest::ScopeKind,
+    pub kind: crate::eval::manifest::ScopeKind,
     /// `artifacts.config` of that configuration, by backend.
     pub config: BTreeMap<String, serde_json::Value>,
 }

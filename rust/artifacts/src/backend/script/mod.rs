@@ -11,9 +11,9 @@ mod run;
 
 pub use run::Call;
 
+use crate::eval::manifest::ScopeKind;
 use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
-use crate::manifest::ScopeKind;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;

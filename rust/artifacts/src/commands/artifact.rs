@@ -2,13 +2,13 @@
 //! secret files go through the node's backend, public ones are copied; both
 //! are streamed, so memory stays bounded whatever their size.
 
-use super::meta::Origin;
-use super::Staging;
 use crate::backend::script::Call;
 use crate::generate::Output;
 use crate::identities::Identities;
 use crate::plan::Node;
 use crate::redact::Redactor;
+use crate::store::meta::Origin;
+use crate::store::Staging;
 use std::fs::File;
 use std::path::Path;
 
@@ -46,7 +46,7 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         .values()
         .filter(|_| node.backend.as_script().is_none())
     {
-        let mut input = super::links::open(&files.join(&file.name))
+        let mut input = crate::store::links::open(&files.join(&file.name))
             .map_err(|e| format!("cannot read the generated file {}: {e}", file.name))?;
         let stored_name = crate::backend::stored_name(node.backend, file);
         staging
@@ -74,12 +74,12 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
 /// artifact's folder or one of its files: the swap would replace or delete
 /// whatever the link points to.
 fn refuse_links(node: &Node) -> Result<(), String> {
-    match super::links::in_artifact(&node.root, &node.dir) {
+    match crate::store::links::in_artifact(&node.root, &node.dir) {
         None => Ok(()),
         Some(link) => Err(format!(
             "{}; nothing was written\n  hint: {}",
-            super::links::refusal(&link),
-            super::links::hint(&link)
+            crate::store::links::refusal(&link),
+            crate::store::links::hint(&link)
         )),
     }
 }
@@ -96,7 +96,7 @@ pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     }
     let output = Output::empty()?;
     for (file, path) in node.stored_files_of(node.stored_backend) {
-        let mut sealed = super::links::open(&path)
+        let mut sealed = crate::store::links::open(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut plain = File::create(output.files().join(&file.name))
             .map_err(|e| format!("cannot write into a private directory: {e}"))?;

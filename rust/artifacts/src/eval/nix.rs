@@ -3,8 +3,8 @@
 //! evaluate, the usual causes (a file git does not track, flakes not
 //! available) are named with their fix above nix's own message.
 
-use crate::flake::Flake;
-use crate::manifest::{Manifest, SCHEMA_VERSION};
+use crate::eval::flake::Flake;
+use crate::eval::manifest::{Manifest, SCHEMA_VERSION};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
