@@ -219,14 +219,7 @@ pub struct RekeyArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    pub shell: Shell,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
+    pub shell: crate::completions::Shell,
 }
 
 /// `--jobs`: a count of generators at once, so at least one.

@@ -7,10 +7,8 @@
 //! `.`), read with one `nix eval` that only touches names, so no generator
 //! is built or evaluated; any failure just completes nothing.
 
-use crate::cli::{Cli, Shell};
 use crate::eval::flake::Flake;
 use crate::eval::nix::ScopeNames;
-use clap::CommandFactory;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_complete::{CompleteEnv, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
@@ -23,9 +21,18 @@ use std::sync::OnceLock;
 /// environment would turn every run into a completion request.
 const VAR: &str = "_ARTIFACTS_COMPLETE";
 
-/// Answers a completion request and exits, when this run is one.
-pub fn complete_if_asked() {
-    CompleteEnv::with_factory(Cli::command).var(VAR).complete();
+/// Answers a completion request and exits, when this run is one; `cli`
+/// makes the command line's definition (passed in, so that this module,
+/// which the definition uses for its value completers, does not use it).
+pub fn complete_if_asked(cli: fn() -> clap::Command) {
+    CompleteEnv::with_factory(cli).var(VAR).complete();
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// `artifacts completions SHELL`: the registration script on stdout. It
