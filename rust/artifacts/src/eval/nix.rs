@@ -236,7 +236,7 @@ fn explain(flake: &Flake, stderr: &str) -> NixError {
         flake.given.clone()
     };
     let (what, fix) = if let Some(file) = untracked_file(flake, &stderr) {
-        let file = crate::progress::shown_path(&file);
+        let file = crate::output::shown_path(&file);
         (
             format!("{file} is not tracked by git, and Nix sees only the files git tracks in a repository"),
             format!("run `git add {file}` (it needs no commit), then run this command again"),
