@@ -2,7 +2,6 @@
 //! secret files go through the node's backend, public ones are copied; both
 //! are streamed, so memory stays bounded whatever their size.
 
-use crate::backend::script::Call;
 use crate::generate::Output;
 use crate::identities::Identities;
 use crate::plan::Node;
@@ -34,11 +33,7 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         )
     })?;
     if let Some(script) = node.backend.as_script() {
-        (Call {
-            backend: script,
-            node,
-        })
-        .serialize(files, redactor)?;
+        node.script_call(script).serialize(files, redactor)?;
     }
     for file in node
         .artifact
@@ -88,11 +83,7 @@ fn refuse_links(node: &Node) -> Result<(), String> {
 /// backend that stored them wrote them (another one during a migration).
 pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     if let Some(script) = node.stored_backend.as_script() {
-        return (Call {
-            backend: script,
-            node,
-        })
-        .deserialize();
+        return node.script_call(script).deserialize();
     }
     let output = Output::empty()?;
     for (file, path) in node.stored_files_of(node.stored_backend) {

@@ -350,7 +350,8 @@ impl Run<'_> {
             .collect();
         let show = self.progress.output(node);
         let output = generate::run(
-            node,
+            &node.scope.name,
+            &node.artifact,
             &program,
             answers,
             &inputs,

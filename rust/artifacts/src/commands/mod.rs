@@ -65,11 +65,14 @@ fn prepare_with(
         );
     }
     let flake = Flake::locate(flake)?;
-    let lock =
-        StoreLock::acquire(&flake.lock_path(), command, if_busy).map_err(anyhow::Error::msg)?;
+    let lock_path =
+        crate::store::lock::lock_path(&flake.root, flake.git.as_ref().map(|g| g.dir.as_path()));
+    let lock = StoreLock::acquire(&lock_path, command, if_busy).map_err(anyhow::Error::msg)?;
     let evaluation = crate::eval::nix::evaluate(&flake)?;
     // A mistyped name stops here, before anything is built or planned.
-    if let Some(unknown) = crate::suggest::unknown_selection(&flake, select, &evaluation) {
+    if let Some(unknown) =
+        crate::suggest::unknown_selection(&flake, &select.machines, &select.artifacts, &evaluation)
+    {
         anyhow::bail!(unknown);
     }
     let bases: BTreeSet<_> = evaluation

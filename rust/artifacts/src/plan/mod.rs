@@ -10,6 +10,7 @@ mod origins;
 mod shared;
 mod status;
 
+pub use crate::backend::script::Target;
 pub use graph::closure;
 pub use origins::made_from;
 pub use status::Status;
@@ -58,6 +59,19 @@ pub struct Node {
 }
 
 impl Node {
+    /// The scripts of `backend` (a script backend) for this node.
+    pub fn script_call<'a>(
+        &'a self,
+        backend: &'a backend::script::ScriptBackend,
+    ) -> backend::script::Call<'a> {
+        backend::script::Call {
+            backend,
+            artifact: &self.artifact,
+            kind: self.scope.kind,
+            targets: &self.targets,
+        }
+    }
+
     /// `alpha/test`, `shared/token`: how the CLI names a node everywhere.
     pub fn label(&self) -> String {
         format!("{}/{}", self.scope.name, self.artifact.name)
@@ -113,26 +127,6 @@ impl Node {
             generation: None,
             made_at: None,
             dependencies: BTreeMap::new(),
-        }
-    }
-}
-
-/// A configuration an artifact is for, as script backends see it.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// The configuration's name (`alpha`, `alice`, `alice@alpha`).
-    pub name: String,
-    pub kind: crate::eval::manifest::ScopeKind,
-    /// `artifacts.config` of that configuration, by backend.
-    pub config: BTreeMap<String, serde_json::Value>,
-}
-
-impl Target {
-    fn of(manifest: &Manifest) -> Target {
-        Target {
-            name: manifest.configuration.clone(),
-            kind: manifest.kind,
-            config: manifest.config.clone(),
         }
     }
 }
@@ -383,12 +377,7 @@ impl Plan {
                         if script.passthrough(context) {
                             return (i, Status::Passthrough);
                         }
-                        let status = match (backend::script::Call {
-                            backend: script,
-                            node,
-                        })
-                        .check()
-                        {
+                        let status = match node.script_call(script).check() {
                             Ok(Ok(())) => Status::UpToDate,
                             Ok(Err(reason)) => Status::NotStored { reason },
                             Err(reason) => Status::Unusable { reason },

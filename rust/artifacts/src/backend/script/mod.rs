@@ -9,7 +9,7 @@
 pub mod file;
 mod run;
 
-pub use run::Call;
+pub use run::{Call, Target};
 
 use crate::eval::manifest::ScopeKind;
 use crate::identities::Identities;
