@@ -8,7 +8,7 @@
 //! is built or evaluated; any failure just completes nothing.
 
 use crate::eval::flake::Flake;
-use crate::eval::nix::ScopeNames;
+use crate::eval::ScopeNames;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_complete::{CompleteEnv, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
@@ -152,9 +152,13 @@ fn scopes() -> &'static [ScopeNames] {
             .pop()
             .or_else(|| std::env::var("ARTIFACTS_FLAKE").ok())
             .unwrap_or_else(|| ".".into());
+        // `--no-eval-cache` among the words typed (after the shell's `--`).
+        let cache = !std::env::args_os()
+            .skip_while(|a| a != "--")
+            .any(|a| a == "--no-eval-cache");
         Flake::locate(&expand_home(&flake))
             .ok()
-            .and_then(|flake| crate::eval::nix::names(&flake).ok())
+            .and_then(|flake| crate::eval::names(&flake, cache).ok())
             .unwrap_or_default()
     })
 }

@@ -53,6 +53,13 @@ pub fn run(cli: Cli) -> ExitCode {
         (_, true) => progress::Verbosity::Verbose,
         _ => progress::Verbosity::Normal,
     });
+    eval::set_options(eval::Options {
+        jobs: cli
+            .eval_jobs
+            .unwrap_or_else(|| eval::workers::default_jobs(cli.eval_max_memory)),
+        max_memory_mib: cli.eval_max_memory,
+        cache: !cli.no_eval_cache,
+    });
     // A mistyped --identity is an error before anything is evaluated, not
     // silence until (or unless) something needs decrypting.
     let given = match &cli.command {

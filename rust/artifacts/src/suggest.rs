@@ -4,7 +4,7 @@
 
 use crate::eval::flake::Flake;
 use crate::eval::manifest::ScopeKind;
-use crate::eval::nix::Evaluation;
+use crate::eval::Evaluation;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The known names closest to `typed`, best first, at most three: those a

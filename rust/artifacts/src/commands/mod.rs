@@ -68,7 +68,10 @@ fn prepare_with(
     let lock_path =
         crate::store::lock::lock_path(&flake.root, flake.git.as_ref().map(|g| g.dir.as_path()));
     let lock = StoreLock::acquire(&lock_path, command, if_busy).map_err(anyhow::Error::msg)?;
-    let evaluation = crate::eval::nix::evaluate(&flake)?;
+    let evaluation = crate::eval::evaluate(&flake)?;
+    for note in &evaluation.notes {
+        eprintln!("note: {note}");
+    }
     // A mistyped name stops here, before anything is built or planned.
     if let Some(unknown) =
         crate::suggest::unknown_selection(&flake, &select.machines, &select.artifacts, &evaluation)

@@ -18,7 +18,7 @@ pub use status::Status;
 use crate::backend::{self, Backend, Registry};
 use crate::eval::flake::Flake;
 use crate::eval::manifest::{Artifact, Manifest, Scope};
-use crate::eval::nix::Evaluation;
+use crate::eval::Evaluation;
 use crate::keys::Recipient;
 use crate::names;
 use crate::store::{Meta, META_FILE};

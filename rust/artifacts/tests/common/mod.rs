@@ -74,6 +74,11 @@ impl Fixture {
         self.dir.path().join("flake")
     }
 
+    /// The CLI's cache folder (`$XDG_CACHE_HOME`), the fixture's own.
+    pub fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
     /// Replaces the flake's outputs (and `git add`s it).
     pub fn write_flake(&self, outputs: &str) {
         let system = format!("{}-linux", std::env::consts::ARCH);
@@ -95,6 +100,7 @@ impl Fixture {
             .args(args)
             .env("TMPDIR", &self.tmp)
             .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+            .env("XDG_CACHE_HOME", self.cache())
             .env_remove("ARTIFACTS_FLAKE")
             .stdin(Stdio::null());
         cmd
