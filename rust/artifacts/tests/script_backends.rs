@@ -587,7 +587,8 @@ fn a_configuration_name_that_is_no_valid_name_never_reaches_a_script() {
         .collect();
     beside.sort();
     // `$dir/nixos/../../x` would have been `x` here.
-    assert_eq!(beside, ["backend", "flake", "log", "store", "tmp"]);
+    // (`cache`: the CLI's manifest cache, $XDG_CACHE_HOME of the fixture.)
+    assert_eq!(beside, ["backend", "cache", "flake", "log", "store", "tmp"]);
 }
 
 /// backend.toml's `enabled` inference, as in the original's BACKEND_GUIDE:
