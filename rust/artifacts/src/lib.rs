@@ -57,6 +57,10 @@ pub fn run(cli: Cli) -> ExitCode {
         jobs: cli
             .eval_jobs
             .unwrap_or_else(|| eval::workers::default_jobs(cli.eval_max_memory)),
+        min_share: match cli.eval_jobs {
+            Some(_) => 1,
+            None => eval::workers::DEFAULT_MIN_SHARE,
+        },
         max_memory_mib: cli.eval_max_memory,
         cache: !cli.no_eval_cache,
     });

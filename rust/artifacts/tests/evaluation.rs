@@ -110,6 +110,11 @@ fn workers_give_the_plan_one_process_gives_and_a_failing_configuration_fails_alo
     // Never more workers than configurations.
     let (_, started) = nix.run(&f, &["--no-eval-cache", "--eval-jobs", "50", "list"]);
     assert_eq!(started, 8);
+    // By default, at least 4 configurations a worker: with two CPUs or
+    // more the first worker (started for all 8) gives way to two.
+    let (default, started) = nix.run(&f, &["--no-eval-cache", "list", "--json"]);
+    assert_eq!(default.stdout(), one.stdout());
+    assert!(started == 1 || started == 3, "{started} processes");
 }
 
 #[test]

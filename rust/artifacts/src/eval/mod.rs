@@ -23,8 +23,11 @@ use std::sync::OnceLock;
 /// `--no-eval-cache`).
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Worker processes at once.
+    /// Worker processes at once, at most.
     pub jobs: usize,
+    /// Configurations a worker gets at least: a small flake is not worth
+    /// a second process (1 when `--eval-jobs` is given).
+    pub min_share: usize,
     /// A worker whose peak memory passes this is replaced (MiB).
     pub max_memory_mib: u64,
     /// Whether the manifest cache is read and written.
@@ -36,6 +39,7 @@ impl Default for Options {
         let max_memory_mib = workers::DEFAULT_MAX_MEMORY_MIB;
         Options {
             jobs: workers::default_jobs(max_memory_mib),
+            min_share: workers::DEFAULT_MIN_SHARE,
             max_memory_mib,
             cache: true,
         }

@@ -25,6 +25,10 @@ use std::sync::mpsc::{channel, Sender};
 
 /// As nix-eval-jobs' `--max-memory-size`.
 pub const DEFAULT_MAX_MEMORY_MIB: u64 = 4096;
+/// Without `--eval-jobs`, each worker gets at least this many
+/// configurations: each process pays for starting nix and reading the
+/// flake, which a handful of configurations does not win back.
+pub const DEFAULT_MIN_SHARE: usize = 4;
 /// How eval.nix's lines start on nix's stderr.
 const PREFIX: &[u8] = b"trace: artifacts-eval ";
 
@@ -50,11 +54,28 @@ enum Event {
     Ended(usize, std::io::Result<ExitStatus>, String),
 }
 
+/// Worker `index` of `of` takes the configurations at positions `index`,
+/// `index + of`, …
+#[derive(Debug, Clone, Copy)]
+struct Slice {
+    index: usize,
+    of: usize,
+}
+
 struct Running {
-    slice: usize,
+    slice: Slice,
     pid: u32,
-    /// Killed for its memory: a fresh worker takes over its slice.
-    replaced: bool,
+    /// Why it was killed, if this run killed it.
+    stopped: Option<Stopped>,
+}
+
+#[derive(PartialEq)]
+enum Stopped {
+    /// Past its memory limit: a fresh worker takes the rest of its slice.
+    OverMemory,
+    /// The first worker, started for everything, when the fleet is worth
+    /// several: the slices took over.
+    Superseded,
 }
 
 /// The number of cores, fewer when the available memory does not hold that
@@ -82,58 +103,81 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
     line[name.len()..].split_whitespace().next()?.parse().ok()
 }
 
-/// Every configuration's manifest of `flake`, with `options.jobs` workers.
+/// Every configuration's manifest of `flake`, with up to `options.jobs`
+/// workers, each with `options.min_share` configurations or more.
 pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixError> {
     let jobs = options.jobs.max(1);
+    let min_share = options.min_share.max(1);
     let limit_kib = options.max_memory_mib.saturating_mul(1024);
     let (events, received) = channel();
     std::thread::scope(|threads| {
         let mut running: HashMap<usize, Running> = HashMap::new();
         let mut next_id = 0;
-        let mut start = |slice: usize,
+        let mut start = |running: &mut HashMap<usize, Running>,
+                         slice: Slice,
                          skip: &[&Configuration]|
-         -> Result<(usize, Running), NixError> {
-            let spec = serde_json::json!({ "slice": slice, "of": jobs, "skip": skip }).to_string();
-            let id = next_id;
-            next_id += 1;
-            let pid = spawn(threads, flake, &spec, id, events.clone())?;
-            Ok((
-                id,
+         -> Result<(), NixError> {
+            let spec = serde_json::json!({ "slice": slice.index, "of": slice.of, "skip": skip });
+            let pid = spawn(threads, flake, &spec.to_string(), next_id, events.clone())?;
+            running.insert(
+                next_id,
                 Running {
                     slice,
                     pid,
-                    replaced: false,
+                    stopped: None,
                 },
-            ))
+            );
+            next_id += 1;
+            Ok(())
         };
-        let (id, worker) = start(0, &[])?;
-        running.insert(id, worker);
+        // The first worker starts before the configurations are known: with
+        // --eval-jobs it is slice 0 of N; without, it takes everything, so
+        // that a small flake stays one process.
+        let first = Slice {
+            index: 0,
+            of: if min_share == 1 { jobs } else { 1 },
+        };
+        start(&mut running, first, &[])?;
         let mut listing: Option<(String, Vec<Configuration>)> = None;
         let mut values: BTreeMap<Configuration, serde_json::Value> = BTreeMap::new();
         let mut failure: Option<NixError> = None;
-        // Set once the others are killed after a failure.
-        let mut stopping = false;
         while !running.is_empty() {
             let event = received
                 .recv()
-                .expect("each running worker's thread still holds a sender");
+                .expect("each running worker's thread holds a sender");
             match event {
                 Event::Line(
-                    _,
+                    id,
                     Ok(Message::Listing {
                         source,
                         configurations,
                     }),
                 ) => {
-                    if listing.is_none() && failure.is_none() {
-                        for slice in 1..jobs.min(configurations.len()) {
-                            match start(slice, &[]) {
-                                Ok((id, worker)) => drop(running.insert(id, worker)),
-                                Err(e) => failure = Some(e),
-                            }
-                        }
-                        listing = Some((source, configurations));
+                    if listing.is_some() || failure.is_some() {
+                        continue;
                     }
+                    let workers = jobs.min(configurations.len() / min_share).max(1);
+                    let slices: Vec<Slice> = if first.of == 1 && workers > 1 {
+                        let worker = running.get_mut(&id).expect("the first worker runs");
+                        worker.stopped = Some(Stopped::Superseded);
+                        kill(worker.pid);
+                        (0..workers)
+                            .map(|index| Slice { index, of: workers })
+                            .collect()
+                    } else {
+                        (1..workers)
+                            .map(|index| Slice {
+                                index,
+                                of: first.of,
+                            })
+                            .collect()
+                    };
+                    for slice in slices {
+                        if let Err(e) = start(&mut running, slice, &[]) {
+                            failure = Some(e);
+                        }
+                    }
+                    listing = Some((source, configurations));
                 }
                 Event::Line(
                     id,
@@ -143,19 +187,17 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
                     }),
                 ) => {
                     values.insert(configuration, value);
-                    let Some(worker) = running.get_mut(&id) else {
+                    let (Some(worker), Some((_, all))) = (running.get_mut(&id), &listing) else {
                         continue;
                     };
-                    let rest = listing.as_ref().map_or(0, |(_, all)| {
-                        in_slice(all, worker.slice, jobs)
-                            .filter(|c| !values.contains_key(*c))
-                            .count()
-                    });
-                    if !worker.replaced
+                    let rest = in_slice(all, worker.slice)
+                        .filter(|c| !values.contains_key(*c))
+                        .count();
+                    if worker.stopped.is_none()
                         && rest > 0
                         && peak_kib(worker.pid).is_some_and(|p| p > limit_kib)
                     {
-                        worker.replaced = true;
+                        worker.stopped = Some(Stopped::OverMemory);
                         kill(worker.pid);
                     }
                 }
@@ -171,21 +213,22 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
                     }
                     let all = listing.as_ref().map_or(&[][..], |(_, all)| &all[..]);
                     let (done, rest): (Vec<&Configuration>, Vec<&Configuration>) =
-                        in_slice(all, worker.slice, jobs).partition(|c| values.contains_key(*c));
-                    // Killed for its memory, unless it had finished anyway.
-                    if worker.replaced && !rest.is_empty() {
-                        match start(worker.slice, &done) {
-                            Ok((id, worker)) => drop(running.insert(id, worker)),
-                            Err(e) => failure = Some(e),
+                        in_slice(all, worker.slice).partition(|c| values.contains_key(*c));
+                    match worker.stopped {
+                        // Unless it had finished anyway.
+                        Some(Stopped::OverMemory) if !rest.is_empty() => {
+                            if let Err(e) = start(&mut running, worker.slice, &done) {
+                                failure = Some(e);
+                            }
                         }
-                    } else if !worker.replaced && !status.as_ref().is_ok_and(|s| s.success()) {
-                        failure = Some(nix::explain(flake, &stderr));
+                        Some(_) => {}
+                        None if status.as_ref().is_ok_and(|s| s.success()) => {}
+                        None => failure = Some(nix::explain(flake, &stderr)),
+                    }
+                    if failure.is_some() {
+                        running.values().for_each(|w| kill(w.pid));
                     }
                 }
-            }
-            if failure.is_some() && !stopping {
-                stopping = true;
-                running.values().for_each(|w| kill(w.pid));
             }
         }
         if let Some(failure) = failure {
@@ -197,13 +240,9 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
     })
 }
 
-/// The configurations of worker `slice` of `jobs`, in order.
-fn in_slice(
-    all: &[Configuration],
-    slice: usize,
-    jobs: usize,
-) -> impl Iterator<Item = &Configuration> {
-    all.iter().skip(slice).step_by(jobs)
+/// The configurations of `slice`, in order.
+fn in_slice(all: &[Configuration], slice: Slice) -> impl Iterator<Item = &Configuration> {
+    all.iter().skip(slice.index).step_by(slice.of)
 }
 
 /// The workers' results as one process would have printed them.
@@ -305,9 +344,10 @@ mod tests {
         let all: Vec<Configuration> = (0..7)
             .map(|i| ("machine".to_string(), format!("m{i}")))
             .collect();
-        let mut seen: Vec<&Configuration> = (0..3).flat_map(|s| in_slice(&all, s, 3)).collect();
+        let slice = |index| Slice { index, of: 3 };
+        let mut seen: Vec<&Configuration> = (0..3).flat_map(|s| in_slice(&all, slice(s))).collect();
         assert_eq!(
-            in_slice(&all, 1, 3)
+            in_slice(&all, slice(1))
                 .map(|c| c.1.as_str())
                 .collect::<Vec<_>>(),
             ["m1", "m4"]
