@@ -141,6 +141,8 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
         let mut listing: Option<(String, Vec<Configuration>)> = None;
         let mut values: BTreeMap<Configuration, serde_json::Value> = BTreeMap::new();
         let mut failure: Option<NixError> = None;
+        // Set once the others are killed after a failure.
+        let mut stopping = false;
         while !running.is_empty() {
             let event = received
                 .recv()
@@ -225,10 +227,11 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
                         None if status.as_ref().is_ok_and(|s| s.success()) => {}
                         None => failure = Some(nix::explain(flake, &stderr)),
                     }
-                    if failure.is_some() {
-                        running.values().for_each(|w| kill(w.pid));
-                    }
                 }
+            }
+            if failure.is_some() && !stopping {
+                stopping = true;
+                running.values().for_each(|w| kill(w.pid));
             }
         }
         if let Some(failure) = failure {
