@@ -587,8 +587,7 @@ fn a_configuration_name_that_is_no_valid_name_never_reaches_a_script() {
         .collect();
     beside.sort();
     // `$dir/nixos/../../x` would have been `x` here.
-    // (`cache`: the CLI's manifest cache, $XDG_CACHE_HOME of the fixture.)
-    assert_eq!(beside, ["backend", "cache", "flake", "log", "store", "tmp"]);
+    assert_eq!(beside, ["backend", "flake", "log", "store", "tmp"]);
 }
 
 /// backend.toml's `enabled` inference, as in the original's BACKEND_GUIDE:
