@@ -7,13 +7,14 @@ mod common;
 use common::{files_containing, git, key_path, Fixture, Run};
 use std::path::PathBuf;
 
-/// Five machines, two homes and one configuration that throws.
+/// Five machines, a Mac, two homes and one configuration that throws.
 const FLEET: &str = r#"
     nixosConfigurations = builtins.listToAttrs (map
       (n: { name = n; value = machineWith n { publicKey = key "alpha"; store = { inherit attic; }; }; })
       [ "m1" "m2" "m3" "m4" "m5" ]) // {
       broken = machine "broken" { x = throw "broken on purpose"; };
     };
+    darwinConfigurations.mac = machineWith "mac" { publicKey = key "gamma"; store = { inherit attic; }; };
     homeConfigurations.alice = lib.mkScope { kind = "home"; name = "alice"; publicKey = key "alpha"; store = { inherit test; }; };
     homeConfigurations.bob = lib.mkScope { kind = "home"; name = "bob"; publicKey = key "beta"; store.token = attic // { shared = true; }; };
 "#;
@@ -93,7 +94,7 @@ fn workers_give_the_plan_one_process_gives_and_a_failing_configuration_fails_alo
     assert_eq!(one.code(), three.code());
     for run in [&one, &three] {
         let listed = run.stdout();
-        for scope in ["m1", "m2", "m3", "m4", "m5", "alice", "bob"] {
+        for scope in ["m1", "m2", "m3", "m4", "m5", "mac", "alice", "bob"] {
             assert!(
                 listed.contains(&format!("\"{scope}\"")),
                 "{scope}:\n{listed}"
@@ -109,9 +110,9 @@ fn workers_give_the_plan_one_process_gives_and_a_failing_configuration_fails_alo
     }
     // Never more workers than configurations.
     let (_, started) = nix.run(&f, &["--no-eval-cache", "--eval-jobs", "50", "list"]);
-    assert_eq!(started, 8);
+    assert_eq!(started, 9);
     // By default, at least 4 configurations a worker: with two CPUs or
-    // more the first worker (started for all 8) gives way to two.
+    // more the first worker (started for all 9) gives way to two.
     let (default, started) = nix.run(&f, &["--no-eval-cache", "list", "--json"]);
     assert_eq!(default.stdout(), one.stdout());
     assert!(started == 1 || started == 3, "{started} processes");

@@ -191,11 +191,7 @@ fn derivations(evaluation: &RawEvaluation) -> Vec<String> {
         }
     }
     let mut found = Vec::new();
-    let scopes = evaluation
-        .machines
-        .values()
-        .flat_map(|m| std::iter::once(&m.scope).chain(m.homes.values()));
-    for scope in scopes.chain(evaluation.homes.values()) {
+    for scope in evaluation.scopes() {
         if let Some(manifest) = &scope.manifest {
             walk(manifest, &mut found);
         }

@@ -1,11 +1,12 @@
-# Evaluated by the CLI with `nix eval`: the manifests of the flake named by
+# Evaluated by the CLI with `nix eval`: the manifests of every machine
+# (NixOS and nix-darwin) and every home of the flake named by
 # $ARTIFACTS_FLAKE (an environment variable, so no quoting of the reference
 # into Nix source is needed). A scope whose configuration throws is reported
 # as failed, not fatal, so the others still run.
 #
 # Two ways to run it:
 # - a worker ($ARTIFACTS_WORKER = {"slice":I,"of":N,"skip":[[KIND,NAME]…]}):
-#   first one trace line listing every configuration, then one per
+#   first one trace line listing every configuration (machines, Macs, homes), then one per
 #   configuration of its slice (position in that list modulo N is I, less
 #   `skip`), each printed as soon as it is evaluated: the CLI keeps what a
 #   worker it replaces (over its memory limit) has already done;
@@ -34,8 +35,10 @@ let
     then builtins.mapAttrs (_: hm: attempt (hm.artifacts.manifest or null)) users.value
     else { };
   machineOf = cfg: attempt (manifestOf cfg) // { homes = embeddedHomes cfg; };
-  homeOf = cfg: attempt (manifestOf cfg);
+  scopeOf = cfg: attempt (manifestOf cfg);
   machines = flake.nixosConfigurations or { };
+  # Macs managed by nix-darwin: machines like the NixOS ones.
+  darwins = flake.darwinConfigurations or { };
   homes = flake.homeConfigurations or { };
   # Not `outPath`: an attribute set with one is printed as that string.
   source = toString flake.outPath;
@@ -43,6 +46,7 @@ let
   workerEnv = builtins.getEnv "ARTIFACTS_WORKER";
   worker = builtins.fromJSON workerEnv;
   configurations = map (name: [ "machine" name ]) (builtins.attrNames machines)
+    ++ map (name: [ "darwin" name ]) (builtins.attrNames darwins)
     ++ map (name: [ "home" name ]) (builtins.attrNames homes);
   skipped = builtins.listToAttrs
     (map (c: { name = builtins.toJSON c; value = true; }) worker.skip);
@@ -52,8 +56,9 @@ let
     (map (builtins.elemAt configurations)
       (builtins.filter inSlice (builtins.genList (i: i) count)));
   valueOf = c:
-    let name = builtins.elemAt c 1;
-    in if builtins.head c == "machine" then machineOf machines.${name} else homeOf homes.${name};
+    let kind = builtins.head c; name = builtins.elemAt c 1;
+    in if kind == "machine" then machineOf machines.${name}
+    else scopeOf (if kind == "darwin" then darwins else homes).${name};
   say = message: builtins.trace ("artifacts-eval " + builtins.toJSON message) null;
   listed = say { inherit source configurations; };
   # One at a time, each traced before the next starts.
@@ -64,5 +69,6 @@ then builtins.foldl' report (builtins.seq listed 0) slice
 else {
   inherit source;
   machines = builtins.mapAttrs (_: machineOf) machines;
-  homes = builtins.mapAttrs (_: homeOf) homes;
+  darwinMachines = builtins.mapAttrs (_: scopeOf) darwins;
+  homes = builtins.mapAttrs (_: scopeOf) homes;
 }

@@ -75,7 +75,7 @@ pub struct Evaluation {
 pub struct ScopeFailure {
     /// The configuration's attribute name, e.g. `alpha`.
     pub name: String,
-    /// e.g. `nixosConfigurations.alpha`
+    /// e.g. `nixosConfigurations.alpha`, `darwinConfigurations.mac`
     pub attribute: String,
     pub reason: String,
 }
@@ -87,6 +87,8 @@ pub struct RawEvaluation {
     #[serde(rename = "source")]
     pub out_path: String,
     pub machines: BTreeMap<String, RawMachine>,
+    #[serde(rename = "darwinMachines", default)]
+    pub darwin_machines: BTreeMap<String, RawScope>,
     pub homes: BTreeMap<String, RawScope>,
 }
 
@@ -146,6 +148,10 @@ pub fn evaluate(flake: &Flake) -> Result<Evaluation, NixError> {
             let attribute = format!("{attribute}.config.home-manager.users.{user}");
             collect(&mut evaluation, &format!("{user}@{name}"), &attribute, home);
         }
+    }
+    for (name, machine) in raw.darwin_machines {
+        let attribute = format!("darwinConfigurations.{name}");
+        collect(&mut evaluation, &name, &attribute, machine);
     }
     for (name, home) in raw.homes {
         collect(
@@ -274,10 +280,23 @@ pub fn names(flake: &Flake, cache: bool) -> Result<Vec<ScopeNames>, NixError> {
         .collect())
 }
 
-/// Every scope of `raw`: machines, the homes inside them, standalone homes.
+/// Every scope of `raw`: machines, the homes inside them, Macs,
+/// standalone homes.
 fn all_scopes(raw: &mut RawEvaluation) -> impl Iterator<Item = &mut RawScope> {
     raw.machines
         .values_mut()
         .flat_map(|m| std::iter::once(&mut m.scope).chain(m.homes.values_mut()))
+        .chain(raw.darwin_machines.values_mut())
         .chain(raw.homes.values_mut())
+}
+
+impl RawEvaluation {
+    /// Every scope, as [`all_scopes`] lists them.
+    pub fn scopes(&self) -> impl Iterator<Item = &RawScope> {
+        self.machines
+            .values()
+            .flat_map(|m| std::iter::once(&m.scope).chain(m.homes.values()))
+            .chain(self.darwin_machines.values())
+            .chain(self.homes.values())
+    }
 }

@@ -32,7 +32,7 @@ pub const DEFAULT_MIN_SHARE: usize = 4;
 /// How eval.nix's lines start on nix's stderr.
 const PREFIX: &[u8] = b"trace: artifacts-eval ";
 
-/// `["machine", NAME]` or `["home", NAME]`, as eval.nix names them.
+/// `["machine" | "darwin" | "home", NAME]`, as eval.nix names them.
 type Configuration = (String, String);
 
 #[derive(Deserialize)]
@@ -267,13 +267,16 @@ fn merge(
         })?;
         let bad = |e: serde_json::Error| NixError::Output(e.to_string());
         let (kind, name) = configuration.clone();
-        if kind == "machine" {
-            raw.machines
-                .insert(name, serde_json::from_value(value).map_err(bad)?);
-        } else {
-            raw.homes
-                .insert(name, serde_json::from_value(value).map_err(bad)?);
-        }
+        let scopes = match kind.as_str() {
+            "machine" => {
+                let machine = serde_json::from_value(value).map_err(bad)?;
+                raw.machines.insert(name, machine);
+                continue;
+            }
+            "darwin" => &mut raw.darwin_machines,
+            _ => &mut raw.homes,
+        };
+        scopes.insert(name, serde_json::from_value(value).map_err(bad)?);
     }
     Ok(raw)
 }
