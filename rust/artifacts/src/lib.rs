@@ -57,9 +57,9 @@ pub fn run(cli: Cli) -> ExitCode {
         jobs: cli
             .eval_jobs
             .unwrap_or_else(|| eval::workers::default_jobs(cli.eval_max_memory)),
-        min_share: match cli.eval_jobs {
-            Some(_) => 1,
-            None => eval::workers::DEFAULT_MIN_SHARE,
+        spread_after: match cli.eval_jobs {
+            Some(_) => None,
+            None => Some(eval::workers::SPREAD_AFTER),
         },
         max_memory_mib: cli.eval_max_memory,
         cache: !cli.no_eval_cache,

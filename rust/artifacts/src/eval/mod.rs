@@ -25,9 +25,10 @@ use std::sync::OnceLock;
 pub struct Options {
     /// Worker processes at once, at most.
     pub jobs: usize,
-    /// Configurations a worker gets at least: a small flake is not worth
-    /// a second process (1 when `--eval-jobs` is given).
-    pub min_share: usize,
+    /// Without `--eval-jobs`: one worker takes everything, and gives way
+    /// to `jobs` workers if still running this long after listing the
+    /// configurations (a small flake is not worth a second process).
+    pub spread_after: Option<std::time::Duration>,
     /// A worker whose peak memory passes this is replaced (MiB).
     pub max_memory_mib: u64,
     /// Whether the manifest cache is read and written.
@@ -39,7 +40,7 @@ impl Default for Options {
         let max_memory_mib = workers::DEFAULT_MAX_MEMORY_MIB;
         Options {
             jobs: workers::default_jobs(max_memory_mib),
-            min_share: workers::DEFAULT_MIN_SHARE,
+            spread_after: Some(workers::SPREAD_AFTER),
             max_memory_mib,
             cache: true,
         }

@@ -4,15 +4,18 @@
 //! the flake's outputs), so a fleet in one process runs out of memory.
 //!
 //! Worker I of N evaluates the configurations whose position in the sorted
-//! list (machines, then homes) is I modulo N, one at a time, and traces each
-//! result as one line as soon as it has it (eval.nix). Worker 0 starts
-//! first and lists every configuration; the others start then, only as many
-//! as there are configurations. After each result the worker's peak memory
-//! (`VmHWM`) is read: past the limit, it is killed and a fresh one takes the
-//! rest of its slice. The results are merged into the value one process
-//! gives, so the plan is the same. A configuration that throws is reported
-//! failed by eval.nix; any other failure of a worker fails the evaluation
-//! with nix's message, as with one process.
+//! list (machines, Macs, homes) is I modulo N, one at a time, and traces
+//! each result as one line as soon as it has it (eval.nix). The first
+//! worker lists every configuration before it evaluates any. With
+//! `--eval-jobs N` it is worker 0 of N and the others start then. Without,
+//! it takes them all, so that a flake evaluated within a second stays one
+//! process; still running a second after its list, it gives way to N
+//! workers for the configurations it has not done. After each result the
+//! worker's peak memory (`VmHWM`) is read: past the limit, it is killed and
+//! a fresh one takes the rest of its slice. The results are merged into the
+//! value one process gives, so the plan is the same. A configuration that
+//! throws is reported failed by eval.nix; any other failure of a worker
+//! fails the evaluation with nix's message, as with one process.
 
 use super::flake::Flake;
 use super::nix::{self, NixError};
@@ -21,14 +24,15 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::process::{ExitStatus, Stdio};
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 /// As nix-eval-jobs' `--max-memory-size`.
 pub const DEFAULT_MAX_MEMORY_MIB: u64 = 4096;
-/// Without `--eval-jobs`, each worker gets at least this many
-/// configurations: each process pays for starting nix and reading the
-/// flake, which a handful of configurations does not win back.
-pub const DEFAULT_MIN_SHARE: usize = 4;
+/// Without `--eval-jobs`, how long the first worker may take everything
+/// after listing the configurations before workers share them: starting
+/// another nix and reading the flake again is not won back sooner.
+pub const SPREAD_AFTER: Duration = Duration::from_secs(1);
 /// How eval.nix's lines start on nix's stderr.
 const PREFIX: &[u8] = b"trace: artifacts-eval ";
 
@@ -73,8 +77,8 @@ struct Running {
 enum Stopped {
     /// Past its memory limit: a fresh worker takes the rest of its slice.
     OverMemory,
-    /// The first worker, started for everything, when the fleet is worth
-    /// several: the slices took over.
+    /// The first worker, started for everything, when it took too long:
+    /// the slices took over.
     Superseded,
 }
 
@@ -104,10 +108,9 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
 }
 
 /// Every configuration's manifest of `flake`, with up to `options.jobs`
-/// workers, each with `options.min_share` configurations or more.
+/// workers.
 pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixError> {
     let jobs = options.jobs.max(1);
-    let min_share = options.min_share.max(1);
     let limit_kib = options.max_memory_mib.saturating_mul(1024);
     let (events, received) = channel();
     std::thread::scope(|threads| {
@@ -116,7 +119,7 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
         let mut start = |running: &mut HashMap<usize, Running>,
                          slice: Slice,
                          skip: &[&Configuration]|
-         -> Result<(), NixError> {
+         -> Result<usize, NixError> {
             let spec = serde_json::json!({ "slice": slice.index, "of": slice.of, "skip": skip });
             let pid = spawn(threads, flake, &spec.to_string(), next_id, events.clone())?;
             running.insert(
@@ -128,104 +131,124 @@ pub fn evaluate(flake: &Flake, options: &Options) -> Result<RawEvaluation, NixEr
                 },
             );
             next_id += 1;
-            Ok(())
+            Ok(next_id - 1)
         };
-        // The first worker starts before the configurations are known: with
-        // --eval-jobs it is slice 0 of N; without, it takes everything, so
-        // that a small flake stays one process.
+        let spread_after = options.spread_after.filter(|_| jobs > 1);
         let first = Slice {
             index: 0,
-            of: if min_share == 1 { jobs } else { 1 },
+            of: if spread_after.is_some() { 1 } else { jobs },
         };
-        start(&mut running, first, &[])?;
+        let first_id = start(&mut running, first, &[])?;
+        // When the first worker, if it still runs, gives way.
+        let mut spread_at: Option<Instant> = None;
         let mut listing: Option<(String, Vec<Configuration>)> = None;
         let mut values: BTreeMap<Configuration, serde_json::Value> = BTreeMap::new();
         let mut failure: Option<NixError> = None;
         // Set once the others are killed after a failure.
         let mut stopping = false;
         while !running.is_empty() {
-            let event = received
-                .recv()
-                .expect("each running worker's thread holds a sender");
-            match event {
-                Event::Line(
-                    id,
-                    Ok(Message::Listing {
-                        source,
-                        configurations,
-                    }),
-                ) => {
-                    if listing.is_some() || failure.is_some() {
-                        continue;
-                    }
-                    let workers = jobs.min(configurations.len() / min_share).max(1);
-                    let slices: Vec<Slice> = if first.of == 1 && workers > 1 {
-                        let worker = running.get_mut(&id).expect("the first worker runs");
-                        worker.stopped = Some(Stopped::Superseded);
-                        kill(worker.pid);
-                        (0..workers)
-                            .map(|index| Slice { index, of: workers })
-                            .collect()
-                    } else {
-                        (1..workers)
-                            .map(|index| Slice {
-                                index,
-                                of: first.of,
-                            })
-                            .collect()
-                    };
-                    for slice in slices {
-                        if let Err(e) = start(&mut running, slice, &[]) {
-                            failure = Some(e);
-                        }
-                    }
-                    listing = Some((source, configurations));
-                }
-                Event::Line(
-                    id,
-                    Ok(Message::Evaluated {
-                        configuration,
-                        value,
-                    }),
-                ) => {
-                    values.insert(configuration, value);
-                    let (Some(worker), Some((_, all))) = (running.get_mut(&id), &listing) else {
-                        continue;
-                    };
-                    let rest = in_slice(all, worker.slice)
-                        .filter(|c| !values.contains_key(*c))
-                        .count();
-                    if worker.stopped.is_none()
-                        && rest > 0
-                        && peak_kib(worker.pid).is_some_and(|p| p > limit_kib)
-                    {
-                        worker.stopped = Some(Stopped::OverMemory);
-                        kill(worker.pid);
-                    }
-                }
-                Event::Line(_, Err(why)) => {
-                    failure.get_or_insert(NixError::Output(why));
-                }
-                Event::Ended(id, status, stderr) => {
-                    let Some(worker) = running.remove(&id) else {
-                        continue;
-                    };
-                    if failure.is_some() {
-                        continue;
-                    }
-                    let all = listing.as_ref().map_or(&[][..], |(_, all)| &all[..]);
-                    let (done, rest): (Vec<&Configuration>, Vec<&Configuration>) =
-                        in_slice(all, worker.slice).partition(|c| values.contains_key(*c));
-                    match worker.stopped {
-                        // Unless it had finished anyway.
-                        Some(Stopped::OverMemory) if !rest.is_empty() => {
-                            if let Err(e) = start(&mut running, worker.slice, &done) {
-                                failure = Some(e);
+            let waited = match spread_at {
+                Some(at) => received.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => received.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let event = match waited {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => {
+                    spread_at = None;
+                    if let (Some((_, all)), Some(worker)) = (&listing, running.get_mut(&first_id)) {
+                        let rest = all.iter().filter(|c| !values.contains_key(*c)).count();
+                        let workers = jobs.min(rest);
+                        if workers > 1 && failure.is_none() {
+                            worker.stopped = Some(Stopped::Superseded);
+                            kill(worker.pid);
+                            for index in 0..workers {
+                                let slice = Slice { index, of: workers };
+                                let done: Vec<&Configuration> = in_slice(all, slice)
+                                    .filter(|c| values.contains_key(*c))
+                                    .collect();
+                                if let Err(e) = start(&mut running, slice, &done) {
+                                    failure = Some(e);
+                                }
                             }
                         }
-                        Some(_) => {}
-                        None if status.as_ref().is_ok_and(|s| s.success()) => {}
-                        None => failure = Some(nix::explain(flake, &stderr)),
+                    }
+                    None
+                }
+                Err(RecvTimeoutError::Disconnected) => unreachable!("this function holds a sender"),
+            };
+            if let Some(event) = event {
+                match event {
+                    Event::Line(
+                        _,
+                        Ok(Message::Listing {
+                            source,
+                            configurations,
+                        }),
+                    ) => {
+                        if listing.is_some() || failure.is_some() {
+                            continue;
+                        }
+                        match spread_after {
+                            Some(after) => spread_at = Some(Instant::now() + after),
+                            None => {
+                                for index in 1..jobs.min(configurations.len()) {
+                                    if let Err(e) =
+                                        start(&mut running, Slice { index, of: jobs }, &[])
+                                    {
+                                        failure = Some(e);
+                                    }
+                                }
+                            }
+                        }
+                        listing = Some((source, configurations));
+                    }
+                    Event::Line(
+                        id,
+                        Ok(Message::Evaluated {
+                            configuration,
+                            value,
+                        }),
+                    ) => {
+                        values.insert(configuration, value);
+                        let (Some(worker), Some((_, all))) = (running.get_mut(&id), &listing)
+                        else {
+                            continue;
+                        };
+                        let rest = in_slice(all, worker.slice)
+                            .filter(|c| !values.contains_key(*c))
+                            .count();
+                        if worker.stopped.is_none()
+                            && rest > 0
+                            && peak_kib(worker.pid).is_some_and(|p| p > limit_kib)
+                        {
+                            worker.stopped = Some(Stopped::OverMemory);
+                            kill(worker.pid);
+                        }
+                    }
+                    Event::Line(_, Err(why)) => {
+                        failure.get_or_insert(NixError::Output(why));
+                    }
+                    Event::Ended(id, status, stderr) => {
+                        let Some(worker) = running.remove(&id) else {
+                            continue;
+                        };
+                        if failure.is_some() {
+                            continue;
+                        }
+                        let all = listing.as_ref().map_or(&[][..], |(_, all)| &all[..]);
+                        let (done, rest): (Vec<&Configuration>, Vec<&Configuration>) =
+                            in_slice(all, worker.slice).partition(|c| values.contains_key(*c));
+                        match worker.stopped {
+                            // Unless it had finished anyway.
+                            Some(Stopped::OverMemory) if !rest.is_empty() => {
+                                if let Err(e) = start(&mut running, worker.slice, &done) {
+                                    failure = Some(e);
+                                }
+                            }
+                            Some(_) => {}
+                            None if status.as_ref().is_ok_and(|s| s.success()) => {}
+                            None => failure = Some(nix::explain(flake, &stderr)),
+                        }
                     }
                 }
             }
