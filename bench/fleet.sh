@@ -48,7 +48,7 @@ for tool in nix nix-store; do
   printf '#!/bin/sh\necho %s >> %s/calls\nexec %s "$@"\n' "$tool" "$work" "$real" > "$work/shim/$tool"
   chmod +x "$work/shim/$tool"
 done
-export PATH="$work/shim:$PATH" NIX_CONFIG="substituters =
+export PATH="$work/shim:$PATH" XDG_CACHE_HOME="$work/cache" NIX_CONFIG="substituters =
 warn-dirty = false"
 
 run() { # label, command...

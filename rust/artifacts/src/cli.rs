@@ -19,6 +19,18 @@ pub struct Cli {
     /// replaced by `<prompt NAME>`).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// How many `nix eval` processes evaluate the configurations at once
+    /// (default: the number of CPUs, fewer when memory is short).
+    #[arg(long, global = true, value_name = "N", value_parser = eval_jobs)]
+    pub eval_jobs: Option<usize>,
+    /// Replace an evaluation process whose peak memory passes this many
+    /// MiB with a fresh one for the configurations left.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = crate::eval::workers::DEFAULT_MAX_MEMORY_MIB, value_parser = clap::value_parser!(u64).range(1..))]
+    pub eval_max_memory: u64,
+    /// Evaluate the flake even when the manifest cache holds its unchanged
+    /// evaluation (and do not keep this one).
+    #[arg(long, global = true)]
+    pub no_eval_cache: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -219,14 +231,7 @@ pub struct RekeyArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    pub shell: Shell,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
+    pub shell: crate::completions::Shell,
 }
 
 /// `--jobs`: a count of generators at once, so at least one.
@@ -236,6 +241,17 @@ fn jobs(value: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!(
             "`{value}` is not a number of generators (e.g. --jobs 4)"
+        )),
+    }
+}
+
+/// `--eval-jobs`: a count of processes, so at least one.
+fn eval_jobs(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("at least 1 evaluation process must run".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{value}` is not a number of processes (e.g. --eval-jobs 2)"
         )),
     }
 }

@@ -7,10 +7,8 @@
 //! `.`), read with one `nix eval` that only touches names, so no generator
 //! is built or evaluated; any failure just completes nothing.
 
-use crate::cli::{Cli, Shell};
-use crate::flake::Flake;
-use crate::nix::ScopeNames;
-use clap::CommandFactory;
+use crate::eval::flake::Flake;
+use crate::eval::ScopeNames;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_complete::{CompleteEnv, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
@@ -23,9 +21,18 @@ use std::sync::OnceLock;
 /// environment would turn every run into a completion request.
 const VAR: &str = "_ARTIFACTS_COMPLETE";
 
-/// Answers a completion request and exits, when this run is one.
-pub fn complete_if_asked() {
-    CompleteEnv::with_factory(Cli::command).var(VAR).complete();
+/// Answers a completion request and exits, when this run is one; `cli`
+/// makes the command line's definition (passed in, so that this module,
+/// which the definition uses for its value completers, does not use it).
+pub fn complete_if_asked(cli: fn() -> clap::Command) {
+    CompleteEnv::with_factory(cli).var(VAR).complete();
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// `artifacts completions SHELL`: the registration script on stdout. It
@@ -149,9 +156,13 @@ fn scopes() -> &'static [ScopeNames] {
             .pop()
             .or_else(|| std::env::var("ARTIFACTS_FLAKE").ok())
             .unwrap_or_else(|| ".".into());
+        // `--no-eval-cache` among the words typed (after the shell's `--`).
+        let cache = !std::env::args_os()
+            .skip_while(|a| a != "--")
+            .any(|a| a == "--no-eval-cache");
         Flake::locate(&expand_home(&flake))
             .ok()
-            .and_then(|flake| crate::nix::names(&flake).ok())
+            .and_then(|flake| crate::eval::names(&flake, cache).ok())
             .unwrap_or_default()
     })
 }

@@ -1,10 +1,9 @@
-//! Running one node's generator in a private directory: prompts in,
+//! Running one artifact's generator in a private directory: prompts in,
 //! exactly the declared files out, a bounded and redacted log, a timeout.
 
+use crate::eval::manifest::Artifact;
 use crate::interrupt;
-use crate::plan::Node;
 use crate::process::{self, human, Echo, Ended, Show};
-use crate::prompts::Answer;
 use crate::redact::Redactor;
 use crate::sandbox::Sandbox;
 use crate::secret_dir::SecretDir;
@@ -59,16 +58,18 @@ impl Output {
     }
 }
 
-/// Runs `program` for `node` with its prompt `answers` and its
+/// Runs `program` for `artifact` of scope `scope` (`$machine`) with its
+/// prompt `answers` and its
 /// dependencies' files (`inputs`: dependency name → folder of its files);
 /// stops it after `timeout`. `show` (`--verbose`) gets its output line by
 /// line as it comes, redacted; `read_back` are the inputs' secret values
 /// (placeholder, value), redacted too.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
-    node: &Node,
+    scope: &str,
+    artifact: &Artifact,
     program: &Path,
-    answers: &BTreeMap<String, Answer>,
+    answers: &BTreeMap<String, zeroize::Zeroizing<Vec<u8>>>,
     inputs: &[(&str, PathBuf)],
     sandbox: &Sandbox,
     timeout: Option<Duration>,
@@ -95,10 +96,10 @@ pub fn run(
     // binds `work` beside `out`).
     std::fs::create_dir(output.dir.path().join("work"))
         .map_err(|e| format!("cannot prepare a working folder: {e}"))?;
-    let path = search_path(&node.artifact.runtime_inputs);
+    let path = search_path(&artifact.runtime_inputs);
     let vars = [
-        ("machine", node.scope.name.as_str()),
-        ("artifact", node.artifact.name.as_str()),
+        ("machine", scope),
+        ("artifact", artifact.name.as_str()),
         ("PATH", path.as_str()),
     ];
     let in_dir = (!inputs.is_empty()).then_some(in_dir.as_path());
@@ -114,7 +115,7 @@ pub fn run(
     // What it wrote and may have printed too (for `--verbose`, lines were
     // shown before the files existed: only answers and inputs are known).
     let written = crate::redact::secret_files(
-        node.artifact.files.iter().map(|(n, f)| (n, f.secret)),
+        artifact.files.iter().map(|(n, f)| (n, f.secret)),
         &out,
         None,
     );
@@ -133,15 +134,15 @@ pub fn run(
             shown()
         ));
     }
-    let declared: BTreeSet<&str> = node.artifact.files.keys().map(String::as_str).collect();
-    check_outputs(&out, &declared, &node.artifact.name, "nothing was stored")?;
+    let declared: BTreeSet<&str> = artifact.files.keys().map(String::as_str).collect();
+    check_outputs(&out, &declared, &artifact.name, "nothing was stored")?;
     Ok(output)
 }
 
 /// The generator's PATH: the `bin/` folders of its runtime inputs first (in
 /// the declared order), then the caller's, kept so generators written for
 /// earlier versions still find their tools.
-fn search_path(runtime_inputs: &[crate::manifest::Generator]) -> String {
+fn search_path(runtime_inputs: &[crate::eval::manifest::Generator]) -> String {
     let caller = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
     runtime_inputs
         .iter()

@@ -5,6 +5,8 @@
 //! the run stops starting generators, lets stores already under way finish
 //! (each is one atomic swap), `git add`s what was stored and then exits 130.
 //! A second interrupt quits at once; the store stays whole either way.
+//! What must go before the exit (private folders holding plaintext)
+//! registers itself with [`on_quit`]: this module calls nothing above it.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -41,6 +43,24 @@ fn say(message: &str) {
     }
 }
 
+/// Run, in order, just before the process exits on an interrupt.
+static ON_QUIT: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Registers `cleanup` to run when an interrupt ends the process (once per
+/// caller: register it from a `Once`).
+pub fn on_quit(cleanup: fn()) {
+    ON_QUIT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(cleanup);
+}
+
+fn run_on_quit() {
+    for cleanup in ON_QUIT.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        cleanup();
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Phase {
@@ -73,7 +93,7 @@ fn handle() {
     kill_children();
     let phase = PHASE.load(Ordering::SeqCst);
     if phase == Phase::OnMachine as u8 {
-        crate::secret_dir::remove_all_now();
+        run_on_quit();
         eprintln!("\nInterrupted: the generator was stopped; the deployed files are as they were.");
         std::process::exit(130);
     }
@@ -99,7 +119,7 @@ fn quit(phase: u8) -> ! {
             std::thread::park();
         }
     }
-    crate::secret_dir::remove_all_now();
+    run_on_quit();
     if let Some(display) = &*DISPLAY.lock().unwrap_or_else(|e| e.into_inner()) {
         (display.clear)();
     }

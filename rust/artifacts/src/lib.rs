@@ -1,6 +1,6 @@
 //! nixos-artifacts: one interface for secrets and generated files in NixOS
 //! and Home Manager. This library holds the CLI's logic: evaluating a flake
-//! once ([`nix`]), planning ([`plan`]), asking prompts ([`prompts`]), running
+//! once ([`eval`]), planning ([`plan`]), asking prompts ([`prompts`]), running
 //! generators in a sandbox ([`generate`], [`sandbox`]) and storing the results
 //! with a [`backend`].
 
@@ -25,15 +25,13 @@ pub mod clock;
 pub mod commands;
 pub mod completions;
 pub mod confirm;
-pub mod flake;
+pub mod eval;
 pub mod generate;
 pub mod identities;
 pub mod interrupt;
 pub mod keys;
 pub mod machine;
-pub mod manifest;
 pub mod names;
-pub mod nix;
 pub mod output;
 pub mod plan;
 pub mod plugin_ui;
@@ -56,6 +54,17 @@ pub fn run(cli: Cli) -> ExitCode {
         (true, _) => progress::Verbosity::Quiet,
         (_, true) => progress::Verbosity::Verbose,
         _ => progress::Verbosity::Normal,
+    });
+    eval::set_options(eval::Options {
+        jobs: cli
+            .eval_jobs
+            .unwrap_or_else(|| eval::workers::default_jobs(cli.eval_max_memory)),
+        spread_after: match cli.eval_jobs {
+            Some(_) => None,
+            None => Some(eval::workers::SPREAD_AFTER),
+        },
+        max_memory_mib: cli.eval_max_memory,
+        cache: !cli.no_eval_cache,
     });
     // A mistyped --identity is an error before anything is evaluated, not
     // silence until (or unless) something needs decrypting.

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // A shell asking for completions gets them here, before parsing.
-    artifacts::completions::complete_if_asked();
+    use clap::CommandFactory;
+    artifacts::completions::complete_if_asked(artifacts::cli::Cli::command);
     artifacts::run(artifacts::cli::parse())
 }

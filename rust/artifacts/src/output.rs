@@ -5,7 +5,8 @@
 //! Here a failed write means "nobody reads this any more": that stream is
 //! left alone from then on, and the run goes on (or ends) as it would have,
 //! with the exit code its work deserves. The crate's `println!`,
-//! `eprintln!` and `eprint!` are these (see the macros in lib.rs).
+//! `eprintln!` and `eprint!` are these (see the macros in lib.rs). And
+//! how a path is shown: as the user would type it ([`shown_path`]).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,5 +31,17 @@ fn write_to(stream: &mut impl Write, gone: &AtomicBool, args: std::fmt::Argument
     if stream.write_fmt(args).and_then(|_| stream.flush()).is_err() {
         // EPIPE or any other failure: there is no one to tell, so stop.
         gone.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `path` relative to the current folder when it is below it (as the user
+/// would type it), else absolute.
+pub fn shown_path(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        Some(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+        _ => path.display().to_string(),
     }
 }

@@ -14,6 +14,7 @@
 //! `--verbose` adds what the generators print (`alpha/test | …`, answers
 //! redacted by the caller); `--quiet` leaves only errors and warnings.
 
+use crate::output::shown_path;
 use crate::plan::Node;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::collections::HashMap;
@@ -254,18 +255,6 @@ pub fn folders(dirs: &[std::path::PathBuf]) -> String {
         shown.push(format!("  … and {} more", dirs.len() - SHOWN));
     }
     shown.join("\n")
-}
-
-/// `path` relative to the current folder when it is below it (as the user
-/// would type it), else absolute.
-pub fn shown_path(path: &std::path::Path) -> String {
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|d| std::fs::canonicalize(d).ok());
-    match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
-        Some(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
-        _ => path.display().to_string(),
-    }
 }
 
 /// The `{seconds}` of a running line: whole seconds since it started.

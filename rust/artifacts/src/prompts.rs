@@ -2,7 +2,7 @@
 //! that generation itself is unattended and parallel. Answers come from
 //! `--prompt`, `--prompt-stdin` or, on a terminal, from the user.
 
-use crate::manifest::{Prompt, PromptKind};
+use crate::eval::manifest::{Prompt, PromptKind};
 use crate::plan::Node;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Read, Write};

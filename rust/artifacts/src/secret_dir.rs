@@ -1,7 +1,7 @@
 //! Private temporary directories for plaintext. Each is 0700 and removed
-//! when dropped or on interrupt ([`crate::interrupt`]). One killed with
-//! SIGKILL cannot clean up, so each directory's name carries its run's pid
-//! and every run first removes those of runs that no longer exist.
+//! when dropped or on interrupt ([`crate::interrupt::on_quit`]). One killed
+//! with SIGKILL cannot clean up, so each directory's name carries its run's
+//! pid and every run first removes those of runs that no longer exist.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -30,6 +30,8 @@ pub struct SecretDir {
 
 impl SecretDir {
     pub fn new() -> std::io::Result<SecretDir> {
+        static ON_QUIT: std::sync::Once = std::sync::Once::new();
+        ON_QUIT.call_once(|| crate::interrupt::on_quit(remove_all_now));
         let mut dirs = LIVE_DIRS.lock().unwrap_or_else(|e| e.into_inner());
         if crate::interrupt::interrupted() {
             return Err(std::io::Error::other("interrupted"));

@@ -2,10 +2,9 @@
 //! is not known, the closest known names, so a typo costs one look rather
 //! than a `list` and a second try.
 
-use crate::cli::SelectArgs;
-use crate::flake::Flake;
-use crate::manifest::ScopeKind;
-use crate::nix::Evaluation;
+use crate::eval::flake::Flake;
+use crate::eval::manifest::ScopeKind;
+use crate::eval::Evaluation;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The known names closest to `typed`, best first, at most three: those a
@@ -67,12 +66,13 @@ fn hint<'a>(typed: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> St
     }
 }
 
-/// The error for `--machine`/`--artifact` values (or a `show` target) that
-/// name nothing the flake declares, with the closest names; `None` when
-/// every name is known.
+/// The error for `--machine`/`--artifact` values (`machines`, `wanted`;
+/// or a `show` target) that name nothing the flake declares, with the
+/// closest names; `None` when every name is known.
 pub fn unknown_selection(
     flake: &Flake,
-    select: &SelectArgs,
+    machines: &[String],
+    wanted: &[String],
     evaluation: &Evaluation,
 ) -> Option<String> {
     // Scope name → (kind, its artifacts with whether each is shared).
@@ -107,7 +107,7 @@ pub fn unknown_selection(
         flake.command("list")
     );
 
-    for typed in &select.machines {
+    for typed in machines {
         if !scopes.contains_key(typed.as_str()) && !failed.contains(typed.as_str()) {
             let known = scopes.keys().copied().chain(failed.iter().copied());
             return Some(format!(
@@ -116,10 +116,10 @@ pub fn unknown_selection(
             ));
         }
     }
-    let chosen: Vec<&str> = if select.machines.is_empty() {
+    let chosen: Vec<&str> = if machines.is_empty() {
         scopes.keys().copied().collect()
     } else {
-        select.machines.iter().map(String::as_str).collect()
+        machines.iter().map(String::as_str).collect()
     };
     if chosen.iter().any(|c| failed.contains(c)) {
         return None; // their artifacts are unknown
@@ -131,7 +131,7 @@ pub fn unknown_selection(
             .unwrap_or_default()
     };
     let available: BTreeSet<&str> = chosen.iter().flat_map(|c| declared(c)).collect();
-    for typed in &select.artifacts {
+    for typed in wanted {
         if available.contains(typed.as_str()) {
             continue;
         }
@@ -146,9 +146,7 @@ pub fn unknown_selection(
                 Some(ScopeKind::Home) => format!("home {one} declares no artifact"),
                 _ => format!("machine {one} declares no artifact"),
             },
-            _ if select.machines.is_empty() => {
-                "no machine or home declares an artifact".to_string()
-            }
+            _ if machines.is_empty() => "no machine or home declares an artifact".to_string(),
             _ => format!("none of {} declares an artifact", chosen.join(", ")),
         };
         let more = if elsewhere.is_empty() {

@@ -336,9 +336,12 @@ fn each_command_evaluates_once_and_builds_in_one_batch() {
 "#,
     );
     let shims = Shims::install(&f, &["nix", "nix-store"]);
+    // One worker and no cache: one evaluation per command (workers and
+    // the cache are counted in evaluation.rs).
     let counts = |args: &[&str]| {
         shims.forget();
-        let run = Run(shims.command(&f, args).output().unwrap());
+        let args = [&["--eval-jobs", "1", "--no-eval-cache"][..], args].concat();
+        let run = Run(shims.command(&f, &args).output().unwrap());
         (
             run,
             shims.calls("nix").len(),

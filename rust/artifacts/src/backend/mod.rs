@@ -12,9 +12,9 @@ mod sops_nix;
 
 pub use registry::Registry;
 
+use crate::eval::manifest::File;
 use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
-use crate::manifest::File;
 use std::io::{Read, Write};
 
 /// How one backend stores secret files.

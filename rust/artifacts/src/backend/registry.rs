@@ -4,7 +4,7 @@
 
 use super::script::{self, leak, leak_name, ScriptBackend, Scripts, Section};
 use super::{Backend, BUILTIN};
-use crate::manifest::Manifest;
+use crate::eval::manifest::Manifest;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -127,7 +127,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 /// prompts the plan declares.
 fn given_answers(
     args: &GenerateArgs,
-    flake: &crate::flake::Flake,
+    flake: &crate::eval::flake::Flake,
     plan: &Plan,
 ) -> anyhow::Result<Given> {
     let mut typed = Typed::default();
@@ -150,7 +150,7 @@ fn given_answers(
 /// cannot be answered (nothing has run).
 fn ask(
     given: &Given,
-    flake: &crate::flake::Flake,
+    flake: &crate::eval::flake::Flake,
     todo: &[(usize, &Node)],
 ) -> Result<Answers, ExitCode> {
     for unused in given.unused(todo) {
@@ -374,7 +374,8 @@ impl Run<'_> {
             .collect();
         let show = self.progress.output(node);
         let output = generate::run(
-            node,
+            &node.scope.name,
+            &node.artifact,
             &program,
             answers,
             &inputs,
@@ -387,7 +388,7 @@ impl Run<'_> {
             .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
-        crate::store::artifact::write(node, &output.files(), &redactor, origin)?;
+        crate::commands::artifact::write(node, &output.files(), &redactor, origin)?;
         // A passthrough stored nothing: no folder for git to add.
         if node.status != crate::plan::Status::Passthrough {
             self.stored

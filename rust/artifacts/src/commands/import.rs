@@ -119,7 +119,8 @@ pub fn run(flake: &str, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     for (i, output) in &outputs {
         let node = &plan.nodes[*i];
         let origin = origins.remove(i).expect("one origin per import");
-        match crate::store::artifact::write(node, &output.files(), &Redactor::default(), origin) {
+        match crate::commands::artifact::write(node, &output.files(), &Redactor::default(), origin)
+        {
             Ok(()) => {
                 stored.push(node.dir.clone());
                 crate::progress::note(format_args!(
@@ -422,7 +423,7 @@ fn read_source<'a>(
 }
 
 /// Dependents made from the replaced values are stale now.
-fn report_stale_dependents(plan: &Plan, by_node: &ByNode, flake: &crate::flake::Flake) {
+fn report_stale_dependents(plan: &Plan, by_node: &ByNode, flake: &crate::eval::flake::Flake) {
     let imported: BTreeSet<usize> = by_node.keys().copied().collect();
     let dependents = closure(
         imported

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 #[derive(Serialize)]
 struct Row<'a> {
-    scope: &'a crate::manifest::Scope,
+    scope: &'a crate::eval::manifest::Scope,
     artifact: &'a str,
     description: Option<&'a str>,
     backend: &'a str,

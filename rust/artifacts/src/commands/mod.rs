@@ -2,6 +2,7 @@
 //! flake, take the store's lock, evaluate once, finish what an interrupted
 //! run left, plan.
 
+pub mod artifact;
 pub mod check;
 pub mod generate;
 pub mod import;
@@ -11,7 +12,7 @@ pub mod show;
 mod work;
 
 use crate::cli::SelectArgs;
-use crate::flake::Flake;
+use crate::eval::flake::Flake;
 use crate::interrupt::{self, Phase};
 use crate::plan::{Plan, Selection};
 use crate::store::lock::{IfBusy, StoreLock};
@@ -64,11 +65,17 @@ fn prepare_with(
         );
     }
     let flake = Flake::locate(flake)?;
-    let lock =
-        StoreLock::acquire(&flake.lock_path(), command, if_busy).map_err(anyhow::Error::msg)?;
-    let evaluation = crate::nix::evaluate(&flake)?;
+    let lock_path =
+        crate::store::lock::lock_path(&flake.root, flake.git.as_ref().map(|g| g.dir.as_path()));
+    let lock = StoreLock::acquire(&lock_path, command, if_busy).map_err(anyhow::Error::msg)?;
+    let evaluation = crate::eval::evaluate(&flake)?;
+    for note in &evaluation.notes {
+        eprintln!("note: {note}");
+    }
     // A mistyped name stops here, before anything is built or planned.
-    if let Some(unknown) = crate::suggest::unknown_selection(&flake, select, &evaluation) {
+    if let Some(unknown) =
+        crate::suggest::unknown_selection(&flake, &select.machines, &select.artifacts, &evaluation)
+    {
         anyhow::bail!(unknown);
     }
     let bases: BTreeSet<_> = evaluation
@@ -127,7 +134,9 @@ fn prepare_with(
     }));
     derivations.sort();
     derivations.dedup();
-    let build_error = crate::nix::build(&derivations).err().map(|e| e.to_string());
+    let build_error = crate::eval::nix::build(&derivations)
+        .err()
+        .map(|e| e.to_string());
     plan.run_checks(&relevant);
     if plan.selected().next().is_none()
         && plan.problems.is_empty()

@@ -78,10 +78,7 @@ pub fn run(flake: &str, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     }
     // A script backend reads back through its deserialize script.
     if let Some(script) = node.stored_backend.as_script() {
-        let call = crate::backend::script::Call {
-            backend: script,
-            node,
-        };
+        let call = node.script_call(script);
         let out = call
             .deserialize()
             .map_err(|e| anyhow::anyhow!("{}, artifact {}: {e}", node.scope, node.artifact.name))?;

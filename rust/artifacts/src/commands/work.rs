@@ -5,7 +5,7 @@
 //! are refused (damaged). Reading stored values back needs an identity; that
 //! is settled before anything is asked or run.
 
-use crate::flake::Flake;
+use crate::eval::flake::Flake;
 use crate::generate::Output;
 use crate::identities::Identities;
 use crate::plan::{closure, Node, Plan, Status};
@@ -345,8 +345,8 @@ impl Readback {
             && node.artifact.files.values().any(|f| f.secret);
         match &self.identities {
             Err(why) if needs_identity => Err(why.clone()),
-            Ok(ids) => crate::store::artifact::read(node, ids),
-            Err(_) => crate::store::artifact::read(node, &Identities::default()),
+            Ok(ids) => crate::commands::artifact::read(node, ids),
+            Err(_) => crate::commands::artifact::read(node, &Identities::default()),
         }
     }
 
@@ -364,7 +364,7 @@ impl Readback {
             // serialize adds the values it stores to the redactor itself.
             let result = self.read(node).and_then(|out| {
                 // The values are unchanged, so is their origin.
-                crate::store::artifact::write(
+                crate::commands::artifact::write(
                     node,
                     &out.files(),
                     &Redactor::default(),
@@ -411,7 +411,7 @@ pub fn record_all(plan: &Plan, work: &Work, stored: &Mutex<Vec<PathBuf>>, summar
         // Values adopted from elsewhere: a generation of their own.
         let origin =
             crate::store::meta::Origin::new(crate::plan::made_from(&plan.nodes, i, |_| None));
-        match crate::store::artifact::record(node, origin) {
+        match crate::commands::artifact::record(node, origin) {
             Ok(()) => stored
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

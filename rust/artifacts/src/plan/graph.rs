@@ -4,7 +4,7 @@
 //! that cannot be planned breaks the node and everything that depends on it.
 
 use super::Node;
-use crate::manifest::Scope;
+use crate::eval::manifest::Scope;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where each declared artifact ended up.

@@ -11,16 +11,17 @@ pub mod rotation;
 mod shared;
 mod status;
 
+pub use crate::backend::script::Target;
 pub use graph::closure;
 pub use origins::made_from;
 pub use status::Status;
 
 use crate::backend::{self, Backend, Registry};
-use crate::flake::Flake;
+use crate::eval::flake::Flake;
+use crate::eval::manifest::{Artifact, Manifest, Scope};
+use crate::eval::Evaluation;
 use crate::keys::Recipient;
-use crate::manifest::{Artifact, Manifest, Scope};
 use crate::names;
-use crate::nix::Evaluation;
 use crate::store::{Meta, META_FILE};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,13 +60,26 @@ pub struct Node {
 }
 
 impl Node {
+    /// The scripts of `backend` (a script backend) for this node.
+    pub fn script_call<'a>(
+        &'a self,
+        backend: &'a backend::script::ScriptBackend,
+    ) -> backend::script::Call<'a> {
+        backend::script::Call {
+            backend,
+            artifact: &self.artifact,
+            kind: self.scope.kind,
+            targets: &self.targets,
+        }
+    }
+
     /// `alpha/test`, `shared/token`: how the CLI names a node everywhere.
     pub fn label(&self) -> String {
         format!("{}/{}", self.scope.name, self.artifact.name)
     }
 
     /// The stored files with their on-disk paths.
-    pub fn stored_files(&self) -> impl Iterator<Item = (&crate::manifest::File, PathBuf)> {
+    pub fn stored_files(&self) -> impl Iterator<Item = (&crate::eval::manifest::File, PathBuf)> {
         self.stored_files_of(self.backend)
     }
 
@@ -73,7 +87,7 @@ impl Node {
     pub fn stored_files_of<'a>(
         &'a self,
         backend: &'a dyn Backend,
-    ) -> impl Iterator<Item = (&'a crate::manifest::File, PathBuf)> + 'a {
+    ) -> impl Iterator<Item = (&'a crate::eval::manifest::File, PathBuf)> + 'a {
         self.artifact
             .files
             .values()
@@ -83,7 +97,7 @@ impl Node {
     /// Who a stored file is encrypted to: everyone, or the administrators
     /// only for a file that is never deployed (a stolen machine key must
     /// not open a CA's private key).
-    pub fn recipients_for(&self, file: &crate::manifest::File) -> Vec<Recipient> {
+    pub fn recipients_for(&self, file: &crate::eval::manifest::File) -> Vec<Recipient> {
         self.recipients
             .iter()
             .filter(|r| file.deploy || r.admin)
@@ -114,26 +128,6 @@ impl Node {
             generation: None,
             made_at: None,
             dependencies: BTreeMap::new(),
-        }
-    }
-}
-
-/// A configuration an artifact is for, as script backends see it.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// The configuration's name (`alpha`, `alice`, `alice@alpha`).
-    pub name: String,
-    pub kind: crate::manifest::ScopeKind,
-    /// `artifacts.config` of that configuration, by backend.
-    pub config: BTreeMap<String, serde_json::Value>,
-}
-
-impl Target {
-    fn of(manifest: &Manifest) -> Target {
-        Target {
-            name: manifest.configuration.clone(),
-            kind: manifest.kind,
-            config: manifest.config.clone(),
         }
     }
 }
@@ -385,12 +379,7 @@ impl Plan {
                         if script.passthrough(context) {
                             return (i, Status::Passthrough);
                         }
-                        let status = match (backend::script::Call {
-                            backend: script,
-                            node,
-                        })
-                        .check()
-                        {
+                        let status = match node.script_call(script).check() {
                             Ok(Ok(())) => Status::UpToDate,
                             Ok(Err(reason)) => Status::NotStored { reason },
                             Err(reason) => Status::Unusable { reason },

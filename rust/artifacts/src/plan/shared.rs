@@ -4,8 +4,8 @@
 //! prompts, generator, validation, dependencies, backend); the deployed path,
 //! owner and mode may differ per machine.
 
+use crate::eval::manifest::{Artifact, Scope};
 use crate::keys::Recipient;
-use crate::manifest::{Artifact, Scope};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,6 @@
 //! - [`lock`]: one run holds the store at a time.
 //! - [`git`]: everything stored is `git add`ed (flakes only see tracked files).
 
-pub mod artifact;
 pub mod git;
 pub mod links;
 pub mod lock;

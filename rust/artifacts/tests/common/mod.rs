@@ -53,6 +53,9 @@ pub struct Fixture {
     pub dir: tempfile::TempDir,
     /// Set as TMPDIR for the CLI: must be empty after every run.
     pub tmp: PathBuf,
+    /// `$XDG_CACHE_HOME` for the CLI (its manifest cache), apart from
+    /// `dir`, whose listing tests check.
+    cache: tempfile::TempDir,
 }
 
 impl Fixture {
@@ -62,7 +65,8 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let tmp = dir.path().join("tmp");
         std::fs::create_dir(&tmp).unwrap();
-        let fixture = Fixture { dir, tmp };
+        let cache = tempfile::tempdir().unwrap();
+        let fixture = Fixture { dir, tmp, cache };
         let root = fixture.root();
         copy_dir(&Path::new(REPO).join("lib"), &root.join("lib"));
         copy_dir(Path::new(KEYS), &root.join("keys"));
@@ -74,6 +78,11 @@ impl Fixture {
 
     pub fn root(&self) -> PathBuf {
         self.dir.path().join("flake")
+    }
+
+    /// The CLI's cache folder (`$XDG_CACHE_HOME`), the fixture's own.
+    pub fn cache(&self) -> PathBuf {
+        self.cache.path().to_path_buf()
     }
 
     /// Replaces the flake's outputs (and `git add`s it).
@@ -97,6 +106,7 @@ impl Fixture {
             .args(args)
             .env("TMPDIR", &self.tmp)
             .env("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+            .env("XDG_CACHE_HOME", self.cache())
             .env_remove("ARTIFACTS_FLAKE")
             .stdin(Stdio::null());
         cmd

@@ -9,11 +9,11 @@
 pub mod file;
 mod run;
 
-pub use run::Call;
+pub use run::{Call, Target};
 
+use crate::eval::manifest::ScopeKind;
 use crate::identities::Identities;
 use crate::keys::{KeyError, Recipient};
-use crate::manifest::ScopeKind;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -4,8 +4,8 @@
 //! errors naming backend, script, machine and artifact.
 
 use super::{Context, ScriptBackend};
+use crate::eval::manifest::{Artifact, Manifest, ScopeKind};
 use crate::generate::{self, Output};
-use crate::plan::Node;
 use crate::process::Tail;
 use crate::redact::Redactor;
 use crate::secret_dir::SecretDir;
@@ -14,10 +14,34 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The scripts of `backend` for `node`.
+/// The scripts of `backend` for one artifact of a scope of `kind`
+/// (`plan::Node::script_call` makes one for a planned node).
 pub struct Call<'a> {
     pub backend: &'a ScriptBackend,
-    pub node: &'a Node,
+    pub artifact: &'a Artifact,
+    pub kind: ScopeKind,
+    /// The configurations the artifact is for (several when shared).
+    pub targets: &'a [Target],
+}
+
+/// A configuration an artifact is for, as script backends see it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The configuration's name (`alpha`, `alice`, `alice@alpha`).
+    pub name: String,
+    pub kind: ScopeKind,
+    /// `artifacts.config` of that configuration, by backend.
+    pub config: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Target {
+    pub fn of(manifest: &Manifest) -> Target {
+        Target {
+            name: manifest.configuration.clone(),
+            kind: manifest.kind,
+            config: manifest.config.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -48,7 +72,7 @@ struct Ended {
 
 impl Call<'_> {
     fn context(&self) -> Context {
-        Context::of(self.node.scope.kind)
+        Context::of(self.kind)
     }
 
     /// `Ok(Ok(()))`: stored and current; `Ok(Err(reason))`: needs generating,
@@ -122,7 +146,7 @@ impl Call<'_> {
             .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
             .collect();
         written.sort();
-        let declared: Vec<String> = self.node.artifact.files.keys().cloned().collect();
+        let declared: Vec<String> = self.artifact.files.keys().cloned().collect();
         if written != declared {
             return Err(self.blame(
                 Which::Deserialize,
@@ -167,7 +191,7 @@ impl Call<'_> {
             .map_err(|e| format!("cannot prepare the script's inputs: {e}"))?;
         let mut cmd = Command::new(script);
         cmd.current_dir(work.path())
-            .env("artifact", &self.node.artifact.name)
+            .env("artifact", &self.artifact.name)
             .env("artifact_context", self.context().name())
             .env("targets", &targets)
             .env("inputs", &inputs);
@@ -216,20 +240,19 @@ impl Call<'_> {
     /// The artifact's secret files found in `dir`, to be redacted.
     fn secrets_in(&self, dir: &Path) -> Vec<(String, zeroize::Zeroizing<Vec<u8>>)> {
         crate::redact::secret_files(
-            self.node.artifact.files.iter().map(|(n, f)| (n, f.secret)),
+            self.artifact.files.iter().map(|(n, f)| (n, f.secret)),
             dir,
             None,
         )
     }
 
     fn target_names(&self) -> Vec<&str> {
-        self.node.targets.iter().map(|t| t.name.as_str()).collect()
+        self.targets.iter().map(|t| t.name.as_str()).collect()
     }
 
     /// Writes `targets.json` and `inputs/<file>.json` into `dir`.
     fn describe(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
         let targets: Vec<_> = self
-            .node
             .targets
             .iter()
             .map(|t| {
@@ -247,7 +270,7 @@ impl Call<'_> {
         )?;
         let inputs = dir.join("inputs");
         std::fs::create_dir(&inputs)?;
-        for file in self.node.artifact.files.values() {
+        for file in self.artifact.files.values() {
             let description = json!({
                 "path": file.path, "owner": file.owner, "group": file.group, "mode": file.mode, "secret": file.secret,
             });

@@ -2,13 +2,12 @@
 //! secret files go through the node's backend, public ones are copied; both
 //! are streamed, so memory stays bounded whatever their size.
 
-use super::meta::Origin;
-use super::Staging;
-use crate::backend::script::Call;
 use crate::generate::Output;
 use crate::identities::Identities;
 use crate::plan::Node;
 use crate::redact::Redactor;
+use crate::store::meta::Origin;
+use crate::store::Staging;
 use std::fs::File;
 use std::path::Path;
 
@@ -34,11 +33,7 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         )
     })?;
     if let Some(script) = node.backend.as_script() {
-        (Call {
-            backend: script,
-            node,
-        })
-        .serialize(files, redactor)?;
+        node.script_call(script).serialize(files, redactor)?;
     }
     for file in node
         .artifact
@@ -46,7 +41,7 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         .values()
         .filter(|_| node.backend.as_script().is_none())
     {
-        let mut input = super::links::open(&files.join(&file.name))
+        let mut input = crate::store::links::open(&files.join(&file.name))
             .map_err(|e| format!("cannot read the generated file {}: {e}", file.name))?;
         let stored_name = crate::backend::stored_name(node.backend, file);
         staging
@@ -74,12 +69,12 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
 /// artifact's folder or one of its files: the swap would replace or delete
 /// whatever the link points to.
 fn refuse_links(node: &Node) -> Result<(), String> {
-    match super::links::in_artifact(&node.root, &node.dir) {
+    match crate::store::links::in_artifact(&node.root, &node.dir) {
         None => Ok(()),
         Some(link) => Err(format!(
             "{}; nothing was written\n  hint: {}",
-            super::links::refusal(&link),
-            super::links::hint(&link)
+            crate::store::links::refusal(&link),
+            crate::store::links::hint(&link)
         )),
     }
 }
@@ -88,15 +83,11 @@ fn refuse_links(node: &Node) -> Result<(), String> {
 /// backend that stored them wrote them (another one during a migration).
 pub fn read(node: &Node, identities: &Identities) -> Result<Output, String> {
     if let Some(script) = node.stored_backend.as_script() {
-        return (Call {
-            backend: script,
-            node,
-        })
-        .deserialize();
+        return node.script_call(script).deserialize();
     }
     let output = Output::empty()?;
     for (file, path) in node.stored_files_of(node.stored_backend) {
-        let mut sealed = super::links::open(&path)
+        let mut sealed = crate::store::links::open(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut plain = File::create(output.files().join(&file.name))
             .map_err(|e| format!("cannot write into a private directory: {e}"))?;

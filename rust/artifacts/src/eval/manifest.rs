@@ -215,7 +215,7 @@ mod tests {
     /// into what the CLI needs.
     #[test]
     fn parses_the_golden_announcement_manifest() {
-        let json = include_str!("../../../tests/golden/announcement.json");
+        let json = include_str!("../../../../tests/golden/announcement.json");
         let m: Manifest = serde_json::from_str(json).unwrap();
         assert_eq!(m.schema_version, SCHEMA_VERSION);
         assert_eq!(m.scope().folder(), "machines/alpha");

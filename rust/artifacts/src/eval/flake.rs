@@ -125,11 +125,6 @@ impl Flake {
         Ok(self.source_root.join(relative))
     }
 
-    /// The lock file that lets one run at a time hold this flake's store.
-    pub fn lock_path(&self) -> PathBuf {
-        crate::store::lock::lock_path(&self.root, self.git.as_ref().map(|g| g.dir.as_path()))
-    }
-
     /// How the user names this flake in a command to copy, e.g.
     /// `artifacts --flake examples/offline generate`.
     pub fn command(&self, rest: &str) -> String {

@@ -1,12 +1,10 @@
-//! Talking to `nix`: exactly one evaluation process per command and one
+//! Running `nix`: the evaluation processes (see [`super::workers`]) and one
 //! batched build call, whatever the fleet size. When the flake does not
 //! evaluate, the usual causes (a file git does not track, flakes not
 //! available) are named with their fix above nix's own message.
 
-use crate::flake::Flake;
-use crate::manifest::{Manifest, SCHEMA_VERSION};
-use serde::Deserialize;
-use std::collections::BTreeMap;
+use super::flake::Flake;
+use super::RawEvaluation;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -33,53 +31,12 @@ pub enum NixError {
     Build { stderr: String },
 }
 
-/// What one evaluation of a flake yields.
-#[derive(Debug, Default)]
-pub struct Evaluation {
-    /// The flake's source as Nix copied it (prefix of manifest directories).
-    pub out_path: String,
-    pub scopes: Vec<Manifest>,
-    /// Configurations whose manifest did not evaluate or is unusable, with why.
-    pub failures: Vec<ScopeFailure>,
-}
-
-#[derive(Debug)]
-pub struct ScopeFailure {
-    /// The configuration's attribute name, e.g. `alpha`.
-    pub name: String,
-    /// e.g. `nixosConfigurations.alpha`, `darwinConfigurations.mac`
-    pub attribute: String,
-    pub reason: String,
-}
-
-#[derive(Deserialize)]
-struct RawEvaluation {
-    #[serde(rename = "source")]
-    out_path: String,
-    machines: BTreeMap<String, RawMachine>,
-    #[serde(rename = "darwinMachines")]
-    darwin_machines: BTreeMap<String, RawScope>,
-    homes: BTreeMap<String, RawScope>,
-}
-
-#[derive(Deserialize)]
-struct RawMachine {
-    #[serde(flatten)]
-    scope: RawScope,
-    #[serde(default)]
-    homes: BTreeMap<String, RawScope>,
-}
-
-#[derive(Deserialize)]
-struct RawScope {
-    manifest: Option<serde_json::Value>,
-    #[serde(default)]
-    error: bool,
-}
-
 /// Runs `cmd` to the end in a process group of its own, so a terminal's
 /// Ctrl-C reaches only the CLI, which decides what to say and kills it.
-fn output_of(mut cmd: Command, program: &'static str) -> Result<std::process::Output, NixError> {
+pub(super) fn output_of(
+    mut cmd: Command,
+    program: &'static str,
+) -> Result<std::process::Output, NixError> {
     use std::os::unix::process::CommandExt;
     let child = cmd
         .stdin(Stdio::null())
@@ -100,13 +57,15 @@ fn nix_command(program: &'static str) -> Command {
     cmd
 }
 
-/// Runs eval.nix on `flake` in one `nix eval` process; `names_only` asks
-/// for the names the shell completes and nothing else.
-fn run_eval(flake: &Flake, names_only: bool) -> Result<RawEvaluation, NixError> {
+/// Runs eval.nix on `flake` in one `nix eval` process that prints one JSON
+/// value; `names_only` asks for the names the shell completes and nothing
+/// else.
+pub fn evaluate_whole(flake: &Flake, names_only: bool) -> Result<RawEvaluation, NixError> {
     let mut cmd = nix_command("nix");
     cmd.args(["eval", "--json", "--impure", "--expr", EVAL_EXPR])
         .env("ARTIFACTS_FLAKE", &flake.reference)
-        .env("ARTIFACTS_NAMES_ONLY", if names_only { "1" } else { "" });
+        .env("ARTIFACTS_NAMES_ONLY", if names_only { "1" } else { "" })
+        .env_remove("ARTIFACTS_WORKER");
     let output = output_of(cmd, "nix")?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -115,123 +74,26 @@ fn run_eval(flake: &Flake, names_only: bool) -> Result<RawEvaluation, NixError> 
     serde_json::from_slice(&output.stdout).map_err(|e| NixError::Output(e.to_string()))
 }
 
-/// Evaluates every manifest of `flake` with one `nix eval` process.
-pub fn evaluate(flake: &Flake) -> Result<Evaluation, NixError> {
-    let raw = run_eval(flake, false)?;
-    let mut evaluation = Evaluation {
-        out_path: raw.out_path,
-        ..Default::default()
-    };
-    for (name, machine) in raw.machines {
-        let attribute = format!("nixosConfigurations.{name}");
-        collect(&mut evaluation, &name, &attribute, machine.scope);
-        for (user, home) in machine.homes {
-            let attribute = format!("{attribute}.config.home-manager.users.{user}");
-            collect(&mut evaluation, &format!("{user}@{name}"), &attribute, home);
-        }
-    }
-    for (name, machine) in raw.darwin_machines {
-        let attribute = format!("darwinConfigurations.{name}");
-        collect(&mut evaluation, &name, &attribute, machine);
-    }
-    for (name, home) in raw.homes {
-        collect(
-            &mut evaluation,
-            &name,
-            &format!("homeConfigurations.{name}"),
-            home,
-        );
-    }
-    Ok(evaluation)
+/// A worker: eval.nix on `flake` for the slice `worker` describes (JSON,
+/// see eval.nix), tracing one line per configuration on stderr.
+pub fn worker_command(flake: &Flake, worker: &str) -> Command {
+    let mut cmd = nix_command("nix");
+    cmd.args(["eval", "--impure", "--expr", EVAL_EXPR])
+        .env("ARTIFACTS_FLAKE", &flake.reference)
+        .env("ARTIFACTS_NAMES_ONLY", "")
+        .env("ARTIFACTS_WORKER", worker);
+    cmd
 }
 
-fn collect(evaluation: &mut Evaluation, name: &str, attribute: &str, raw: RawScope) {
-    // The configuration's name reaches script backends (`$machine`,
-    // `$targets`), paths and messages: it passes the rule every name does,
-    // and a refused one is shown escaped.
-    if let Err(why) = crate::names::check(name) {
-        let shown = format!("\"{}\"", name.escape_debug());
-        evaluation.failures.push(ScopeFailure {
-            name: shown.clone(),
-            attribute: attribute.escape_debug().to_string(),
-            reason: format!(
-                "the configuration name {why}\n  hint: rename the attribute {} in flake.nix",
-                attribute.escape_debug()
-            ),
-        });
-        return;
-    }
-    let fail = |reason: String| ScopeFailure {
-        name: name.to_string(),
-        attribute: attribute.to_string(),
-        reason,
-    };
-    if raw.error {
-        evaluation
-            .failures
-            .push(fail("its configuration does not evaluate".into()));
-        return;
-    }
-    // No artifacts module imported: not ours, silently skipped.
-    let Some(value) = raw.manifest else { return };
-    let version = value.get("schemaVersion").and_then(|v| v.as_u64());
-    if version != Some(SCHEMA_VERSION) {
-        evaluation.failures.push(fail(format!(
-            "its manifest has schema version {} but this CLI reads version {SCHEMA_VERSION}; use the CLI from the same nixos-artifacts revision as the flake input",
-            version.map_or("(none)".into(), |v| v.to_string())
-        )));
-        return;
-    }
-    match serde_json::from_value::<Manifest>(value) {
-        Ok(mut manifest) => {
-            manifest.attribute = attribute.to_string();
-            manifest.configuration = name.to_string();
-            evaluation.scopes.push(manifest)
-        }
-        Err(e) => evaluation
-            .failures
-            .push(fail(format!("its manifest is malformed: {e}"))),
-    }
-}
-
-/// A machine's or home's name with its artifacts' names: what shell
-/// completion offers.
-#[derive(Debug, Deserialize)]
-pub struct ScopeNames {
-    pub name: String,
-    #[serde(default)]
-    pub artifacts: BTreeMap<String, ArtifactNames>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ArtifactNames {
-    pub name: String,
-    #[serde(default)]
-    pub shared: bool,
-    #[serde(default)]
-    pub files: Vec<String>,
-}
-
-/// Every scope's names, with one `nix eval` that reads only names: no
-/// generator is evaluated or built, so it stays quick enough for a Tab
-/// press. Scopes that do not evaluate are left out.
-pub fn names(flake: &Flake) -> Result<Vec<ScopeNames>, NixError> {
-    let raw = run_eval(flake, true)?;
-    let scopes = raw
-        .machines
-        .into_values()
-        .flat_map(|m| std::iter::once(m.scope).chain(m.homes.into_values()));
-    Ok(scopes
-        .chain(raw.darwin_machines.into_values())
-        .chain(raw.homes.into_values())
-        .filter_map(|s| serde_json::from_value(s.manifest?).ok())
-        .collect())
+/// The text eval.nix is, part of the manifest cache's key.
+pub fn expression() -> &'static str {
+    EVAL_EXPR
 }
 
 /// The error for a failed evaluation: the cause in one line when it is a
 /// known one, the fix, and nix's message (without its "Git tree is dirty"
 /// warning: the CLI's own writes make the tree dirty).
-fn explain(flake: &Flake, stderr: &str) -> NixError {
+pub(super) fn explain(flake: &Flake, stderr: &str) -> NixError {
     let stderr: String = stderr
         .lines()
         .filter(|l| !(l.starts_with("warning: Git tree '") && l.ends_with("' is dirty")))
@@ -243,7 +105,7 @@ fn explain(flake: &Flake, stderr: &str) -> NixError {
         flake.given.clone()
     };
     let (what, fix) = if let Some(file) = untracked_file(flake, &stderr) {
-        let file = crate::progress::shown_path(&file);
+        let file = crate::output::shown_path(&file);
         (
             format!("{file} is not tracked by git, and Nix sees only the files git tracks in a repository"),
             format!("run `git add {file}` (it needs no commit), then run this command again"),
