@@ -71,14 +71,19 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         Ok(answers) => answers,
         Err(code) => return Ok(code),
     };
+    // The sandbox's /etc is prepared before anything is written: a run
+    // that cannot isolate its generators changes nothing.
+    let sandbox = match todo.generate.is_empty() {
+        true => None,
+        false => Some(Sandbox::detect(args.no_sandbox).map_err(anyhow::Error::msg)?),
+    };
     interrupt::set_phase(Phase::Working);
 
     let stored = Mutex::new(Vec::new());
     readback.restore_all(plan, &todo, &stored, &mut summary);
     work::record_all(plan, &todo, &stored, &mut summary);
-    if !todo.generate.is_empty() {
+    if let Some((sandbox, warning)) = sandbox {
         let programs = programs(&runnable, ctx.build_error.as_deref());
-        let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
         if let Some(warning) = warning {
             eprintln!("warning: {warning}");
         }
