@@ -12,6 +12,7 @@ use crate::plan::{Node, Plan};
 use crate::progress::Progress;
 use crate::prompts::{self, Answers, Given, Typed};
 use crate::sandbox::Sandbox;
+use crate::store::committer::{Committer, Failed};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,17 +92,24 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let run = Run {
-            plan,
-            programs: &programs,
-            answers: &answers,
-            sandbox: &sandbox,
-            timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
-            stored: &stored,
-            readback: &readback,
-            progress: &Progress::new(todo.generate.len()),
-        };
-        for result in run.in_order(&todo.generate, jobs).into_values() {
+        let progress = Progress::new(todo.generate.len());
+        let results = std::thread::scope(|scope| {
+            let committer = Committer::start(scope);
+            let run = Run {
+                plan,
+                programs: &programs,
+                answers: &answers,
+                sandbox: &sandbox,
+                timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
+                committer: &committer,
+                readback: &readback,
+                progress: &progress,
+            };
+            let mut results = run.in_order(&todo.generate, jobs);
+            stored_by(committer, plan, &stored, &mut results);
+            results
+        });
+        for result in results.into_values() {
             match result {
                 Ok(()) => summary.generated += 1,
                 Err(_) => summary.failed += 1,
@@ -190,14 +198,14 @@ fn programs(
 }
 
 /// What every worker shares.
-struct Run<'a> {
-    plan: &'a Plan,
+struct Run<'a, 's> {
+    plan: &'s Plan,
     programs: &'a BTreeMap<usize, Result<PathBuf, String>>,
     answers: &'a Answers,
     sandbox: &'a Sandbox,
     timeout: Option<Duration>,
-    /// Artifact folders stored so far, to `git add` whatever happens next.
-    stored: &'a Mutex<Vec<PathBuf>>,
+    /// Stores what the generators made.
+    committer: &'a Committer<'s>,
     /// Dependencies read back from the store.
     readback: &'a Readback,
     progress: &'a Progress,
@@ -217,7 +225,7 @@ struct Schedule {
     results: BTreeMap<usize, Result<(), String>>,
 }
 
-impl Run<'_> {
+impl<'s> Run<'_, 's> {
     /// Runs `todo` on `jobs` threads in dependency order; results by node.
     fn in_order(&self, todo: &BTreeSet<usize>, jobs: usize) -> BTreeMap<usize, Result<(), String>> {
         let mut schedule = Schedule::default();
@@ -278,7 +286,7 @@ impl Run<'_> {
             s.running -= 1;
             let ok = result.is_ok();
             if let Some((output, generation)) = output {
-                s.outputs.insert(i, Arc::new(output));
+                s.outputs.insert(i, output);
                 s.generations.insert(i, generation);
             }
             s.results.insert(i, result);
@@ -316,7 +324,7 @@ impl Run<'_> {
         node: &Node,
         inputs: &[(String, Arc<Output>)],
         made_from: BTreeMap<String, String>,
-    ) -> Result<(Output, String), String> {
+    ) -> Result<(Arc<Output>, String), String> {
         if let Some(missing) = node.depends_on.iter().find(|d| {
             !inputs
                 .iter()
@@ -368,22 +376,62 @@ impl Run<'_> {
             .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
-        crate::store::artifact::write(node, &output.files(), &redactor, origin)?;
-        // A passthrough stored nothing: no folder for git to add.
-        if node.status != crate::plan::Status::Passthrough {
-            self.stored
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(node.dir.clone());
+        // Stored by the committer, after its dependencies. A script
+        // backend's `serialize` runs here, one per worker, and its failure
+        // is this generator's.
+        let output = Arc::new(output);
+        let after = node.depends_on.clone();
+        if node.backend.as_script().is_some() {
+            let staged = crate::store::artifact::stage(node, &output.files(), &redactor, origin)?;
+            self.committer.commit(index, after, move || Ok(staged));
+        } else {
+            let files = Arc::clone(&output);
+            let node: &'s Node = &self.plan.nodes[index];
+            self.committer.commit(index, after, move || {
+                crate::store::artifact::stage(node, &files.files(), &redactor, origin)
+            });
         }
         Ok((output, generation))
+    }
+}
+
+/// Waits for the committer: adds what it stored to `stored` (to `git add`
+/// whatever happens next) and what it could not store to the failures.
+fn stored_by(
+    committer: Committer,
+    plan: &Plan,
+    stored: &Mutex<Vec<PathBuf>>,
+    results: &mut BTreeMap<usize, Result<(), String>>,
+) {
+    let mut stored = stored.lock().unwrap_or_else(|e| e.into_inner());
+    for (i, done) in committer.finish() {
+        let node = &plan.nodes[i];
+        let why = match done {
+            // A passthrough stored nothing: no folder for git to add.
+            Ok(false) => continue,
+            Ok(true) => {
+                stored.push(node.dir.clone());
+                continue;
+            }
+            Err(Failed::Stage(why)) => why,
+            Err(Failed::Io(e)) => crate::store::artifact::not_stored(node, &e),
+            Err(Failed::Dependency(d)) => format!(
+                "not stored: its dependency {} could not be stored",
+                plan.nodes[d].label()
+            ),
+        };
+        eprintln!(
+            "error: {}, artifact {}: {why}",
+            node.scope, node.artifact.name
+        );
+        results.insert(i, Err(why));
     }
 }
 
 /// Marks `i` and everything depending on it (within `todo`) failed.
 fn fail_with_dependents(
     s: &mut Schedule,
-    run: &Run,
+    run: &Run<'_, '_>,
     todo: &BTreeSet<usize>,
     i: usize,
     because: &str,
