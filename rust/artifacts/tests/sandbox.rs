@@ -175,3 +175,60 @@ fn a_descriptor_the_caller_left_open_does_not_reach_the_generator() {
     let fds = std::fs::read_to_string(f.stored("machines/alpha/probe/fds")).unwrap();
     assert_eq!(fds, "0 1 2 3 ", "3 is ls's own");
 }
+
+/// Run from a terminal, the CLI's generators still cannot reach it: a
+/// generator that could open `/dev/tty` could push keystrokes into the
+/// user's shell (TIOCSTI). Opening it fails as it does in a session
+/// without a terminal.
+#[test]
+fn a_generator_cannot_reach_the_callers_terminal() {
+    use std::os::unix::process::CommandExt;
+    let f = Fixture::new(
+        r#"
+    nixosConfigurations.alpha = machine "alpha" {
+      probe = {
+        files.tty.secret = false;
+        generator = gen "probe" ''
+          if ( exec 3<>/dev/tty ) 2>/dev/null; then echo reachable > "$out/tty"; else echo unreachable > "$out/tty"; fi
+        '';
+      };
+    };
+"#,
+    );
+    // The CLI in a session of its own whose controlling terminal is a
+    // new pseudo-terminal, as when run from a terminal.
+    let (mut leader, mut follower) = (0, 0);
+    // SAFETY: openpty fills two descriptors; the null pointers ask for defaults.
+    let opened = unsafe {
+        libc::openpty(
+            &mut leader,
+            &mut follower,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    let mut cmd = f.command(&["generate"]);
+    // SAFETY: setsid and ioctl are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setsid() < 0 || libc::ioctl(follower, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
+    let out = cmd.output().unwrap();
+    unsafe {
+        libc::close(leader);
+        libc::close(follower);
+    }
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tty = std::fs::read_to_string(f.stored("machines/alpha/probe/tty")).unwrap();
+    assert_eq!(tty, "unreachable\n");
+}

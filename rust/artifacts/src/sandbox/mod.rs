@@ -112,7 +112,6 @@ impl Sandbox {
                 };
                 push(&[
                     &"--die-with-parent",
-                    &"--new-session",
                     &"--unshare-all",
                     &"--unshare-user",
                     &"--uid",
@@ -130,6 +129,7 @@ impl Sandbox {
                     }
                 }
                 push(&[&"--proc", &"/proc", &"--dev", &"/dev", &"--tmpfs", &"/tmp"]);
+                push(&[&"--ro-bind", &view.no_terminal, &"/dev/tty"]);
                 // Private scratch for Nix's tools, which open a local store
                 // (`nix-store --generate-binary-cache-key` creates /nix/var/nix).
                 push(&[&"--tmpfs", &"/nix/var"]);

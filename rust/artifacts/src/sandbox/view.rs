@@ -75,17 +75,34 @@ pub enum Shown {
 
 /// The view, and the folder holding its `/etc` (removed with it).
 pub struct View {
-    _etc: SecretDir,
+    _folder: SecretDir,
     /// In the order bwrap is to make them.
     pub shown: Vec<Shown>,
+    /// What the sandbox shows as `/dev/tty`: a socket nobody listens on,
+    /// which cannot be opened (ENXIO, as `/dev/tty` in a session without a
+    /// terminal). A generator must not reach the caller's terminal (it
+    /// could push keystrokes into the user's shell with TIOCSTI), and a
+    /// session of its own (`bwrap --new-session`) costs every generator a
+    /// new scheduling group where the kernel makes one per session.
+    pub no_terminal: PathBuf,
 }
 
 impl View {
     pub fn prepare() -> std::io::Result<View> {
-        let etc = SecretDir::new()?;
         let mut shown = system_folders();
-        shown.extend(prepare_etc(&etc.path().join("etc"))?);
-        Ok(View { _etc: etc, shown })
+        let mut no_terminal = PathBuf::new();
+        let folder = SecretDir::filled(|dir| {
+            shown.extend(prepare_etc(&dir.join("etc"))?);
+            no_terminal = dir.join("tty");
+            // Dropping the listener leaves the socket file, unconnectable.
+            std::os::unix::net::UnixListener::bind(&no_terminal)?;
+            Ok(())
+        })?;
+        Ok(View {
+            _folder: folder,
+            shown,
+            no_terminal,
+        })
     }
 }
 
@@ -188,6 +205,9 @@ mod tests {
             }
         }
         let folder = etc.parent().unwrap().to_path_buf();
+        let tty = std::fs::symlink_metadata(&view.no_terminal).unwrap();
+        use std::os::unix::fs::FileTypeExt;
+        assert!(tty.file_type().is_socket());
         drop(view);
         assert!(!folder.exists(), "the run's /etc goes with the view");
     }
