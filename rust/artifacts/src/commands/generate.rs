@@ -92,23 +92,19 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let progress = Progress::new(todo.generate.len());
-        let results = std::thread::scope(|scope| {
-            let committer = Committer::start(scope);
-            let run = Run {
-                plan,
-                programs: &programs,
-                answers: &answers,
-                sandbox: &sandbox,
-                timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
-                committer: &committer,
-                readback: &readback,
-                progress: &progress,
-            };
-            let mut results = run.in_order(&todo.generate, jobs);
-            stored_by(committer, plan, &stored, &mut results);
-            results
-        });
+        let committer = Committer::start(flake.git.as_ref().map(|g| g.top.clone()));
+        let run = Run {
+            plan,
+            programs: &programs,
+            answers: &answers,
+            sandbox: &sandbox,
+            timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
+            committer: &committer,
+            readback: &readback,
+            progress: &Progress::new(todo.generate.len()),
+        };
+        let mut results = run.in_order(&todo.generate, jobs);
+        stored_by(committer, plan, &stored, &mut results);
         for result in results.into_values() {
             match result {
                 Ok(()) => summary.generated += 1,
@@ -198,14 +194,14 @@ fn programs(
 }
 
 /// What every worker shares.
-struct Run<'a, 's> {
-    plan: &'s Plan,
+struct Run<'a> {
+    plan: &'a Plan,
     programs: &'a BTreeMap<usize, Result<PathBuf, String>>,
     answers: &'a Answers,
     sandbox: &'a Sandbox,
     timeout: Option<Duration>,
     /// Stores what the generators made.
-    committer: &'a Committer<'s>,
+    committer: &'a Committer,
     /// Dependencies read back from the store.
     readback: &'a Readback,
     progress: &'a Progress,
@@ -225,7 +221,7 @@ struct Schedule {
     results: BTreeMap<usize, Result<(), String>>,
 }
 
-impl<'s> Run<'_, 's> {
+impl Run<'_> {
     /// Runs `todo` on `jobs` threads in dependency order; results by node.
     fn in_order(&self, todo: &BTreeSet<usize>, jobs: usize) -> BTreeMap<usize, Result<(), String>> {
         let mut schedule = Schedule::default();
@@ -376,22 +372,15 @@ impl<'s> Run<'_, 's> {
             .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
-        // Stored by the committer, after its dependencies. A script
-        // backend's `serialize` runs here, one per worker, and its failure
-        // is this generator's.
-        let output = Arc::new(output);
-        let after = node.depends_on.clone();
-        if node.backend.as_script().is_some() {
-            let staged = crate::store::artifact::stage(node, &output.files(), &redactor, origin)?;
-            self.committer.commit(index, after, move || Ok(staged));
-        } else {
-            let files = Arc::clone(&output);
-            let node: &'s Node = &self.plan.nodes[index];
-            self.committer.commit(index, after, move || {
-                crate::store::artifact::stage(node, &files.files(), &redactor, origin)
-            });
+        // Written here, synced and swapped in by the committer after its
+        // dependencies; a passthrough stores nothing.
+        if let Some(staged) =
+            crate::store::artifact::stage(node, &output.files(), &redactor, origin)?
+        {
+            self.committer
+                .commit(index, node.depends_on.clone(), staged);
         }
-        Ok((output, generation))
+        Ok((Arc::new(output), generation))
     }
 }
 
@@ -407,13 +396,10 @@ fn stored_by(
     for (i, done) in committer.finish() {
         let node = &plan.nodes[i];
         let why = match done {
-            // A passthrough stored nothing: no folder for git to add.
-            Ok(false) => continue,
-            Ok(true) => {
+            Ok(()) => {
                 stored.push(node.dir.clone());
                 continue;
             }
-            Err(Failed::Stage(why)) => why,
             Err(Failed::Io(e)) => crate::store::artifact::not_stored(node, &e),
             Err(Failed::Dependency(d)) => format!(
                 "not stored: its dependency {} could not be stored",
@@ -431,7 +417,7 @@ fn stored_by(
 /// Marks `i` and everything depending on it (within `todo`) failed.
 fn fail_with_dependents(
     s: &mut Schedule,
-    run: &Run<'_, '_>,
+    run: &Run,
     todo: &BTreeSet<usize>,
     i: usize,
     because: &str,

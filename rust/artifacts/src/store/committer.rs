@@ -1,69 +1,68 @@
-//! Storing generated artifacts off the generators' path. A worker hands
-//! over what stages its artifact (encrypting its files and writing them
-//! and its metadata beside its folder, or an artifact it staged itself);
-//! one thread stages, syncs and swaps them in, in the order they came,
-//! syncing each parent folder once per batch, while the workers go on with
-//! the next generators: encrypting and waiting for the disk no longer add
-//! up per artifact. Every artifact is still synced before its swap, and its
-//! swap synced before it counts as stored.
+//! Storing generated artifacts off the generators' path. A worker stages
+//! its artifact (encrypted files and metadata written beside its folder)
+//! and hands it here; one thread syncs and swaps them in, in the order they
+//! came, as many at a time as are waiting (their files synced a few at
+//! once, each parent folder once), while the workers go on with the next
+//! generators: waiting for the disk no longer adds up per artifact. Every
+//! artifact is still synced before its swap, and its swap synced before it
+//! counts as stored. What is stored is `git add`ed now and then as it goes,
+//! so that little is left for the run's last `git add`.
 
-use super::transaction::{finish_all, Staged, Swapped};
+use super::transaction::{finish_all, sync_all, Staged, Swapped};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::thread::{Scope, ScopedJoinHandle};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-/// Why an artifact was not stored.
+/// Why a staged artifact was not stored.
 #[derive(Debug)]
 pub enum Failed {
-    /// Staging it failed (the message says why and what to do).
-    Stage(String),
     /// Syncing or swapping it in failed.
     Io(std::io::Error),
     /// A dependency (by key) it was made from could not be stored.
     Dependency(usize),
 }
 
-/// What stages an artifact: `None` when there is nothing to store.
-pub type Stage<'a> = Box<dyn FnOnce() -> Result<Option<Staged>, String> + Send + 'a>;
-
-/// Per key: whether something was stored, or why not.
-pub type Results = BTreeMap<usize, Result<bool, Failed>>;
+/// Per key: stored, or why not.
+pub type Results = BTreeMap<usize, Result<(), Failed>>;
 
 /// An artifact, known by `key`, to store after the keys in `after` (its
 /// dependencies in the same run).
-struct Job<'a> {
+struct Job {
     key: usize,
-    stage: Stage<'a>,
+    staged: Staged,
     after: Vec<usize>,
 }
 
-pub struct Committer<'scope> {
-    queue: Option<Sender<Job<'scope>>>,
-    thread: Option<ScopedJoinHandle<'scope, Results>>,
+/// Stored folders are `git add`ed in the background once this many wait,
+/// or after [`ADD_AFTER`].
+const ADD_EVERY: usize = 100;
+const ADD_AFTER: Duration = Duration::from_secs(2);
+
+pub struct Committer {
+    queue: Option<Sender<Job>>,
+    thread: Option<JoinHandle<Results>>,
 }
 
-impl<'scope> Committer<'scope> {
-    /// Starts the committing thread in `scope`.
-    pub fn start<'env>(scope: &'scope Scope<'scope, 'env>) -> Committer<'scope> {
+impl Committer {
+    /// Starts the committing thread; `git` is the work tree to `git add`
+    /// what it stores to (the caller's own `git add` of everything stored
+    /// still follows, and reports).
+    pub fn start(git: Option<PathBuf>) -> Committer {
         let (queue, jobs) = channel();
         Committer {
             queue: Some(queue),
-            thread: Some(scope.spawn(move || run(jobs))),
+            thread: Some(std::thread::spawn(move || run(jobs, git))),
         }
     }
 
-    /// Queues the artifact `stage` makes as `key`, stored once every key in
-    /// `after` is (and never if one of them fails).
-    pub fn commit(
-        &self,
-        key: usize,
-        after: Vec<usize>,
-        stage: impl FnOnce() -> Result<Option<Staged>, String> + Send + 'scope,
-    ) {
+    /// Queues `staged` as `key`, stored once every key in `after` is (and
+    /// never if one of them fails).
+    pub fn commit(&self, key: usize, after: Vec<usize>, staged: Staged) {
         let queue = self.queue.as_ref().expect("open until finished");
-        let stage = Box::new(stage);
         // The thread ends only when the queue closes, so this cannot fail.
-        let _ = queue.send(Job { key, stage, after });
+        let _ = queue.send(Job { key, staged, after });
     }
 
     /// Waits until everything queued is stored (or failed).
@@ -74,58 +73,85 @@ impl<'scope> Committer<'scope> {
     }
 }
 
-fn run(jobs: Receiver<Job>) -> Results {
-    let mut results = Results::new();
+fn run(jobs: Receiver<Job>, git: Option<PathBuf>) -> Results {
+    let mut batch = Batch::default();
+    let mut added = Instant::now();
     // Block for the first job, then take whatever else is already waiting.
     while let Ok(first) = jobs.recv() {
-        let batch: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
-        let mut pending: Vec<(usize, Swapped)> = Vec::new();
-        for job in batch {
-            // A dependency's swap is made durable before its dependent's.
-            if job
-                .after
-                .iter()
-                .any(|d| pending.iter().any(|(k, _)| k == d))
-            {
-                settle(&mut pending, &mut results);
+        for job in std::iter::once(first).chain(jobs.try_iter()) {
+            batch.add(job);
+        }
+        batch.flush();
+        if let Some(top) = &git {
+            if batch.stored.len() >= ADD_EVERY || added.elapsed() >= ADD_AFTER {
+                // A failure shows again in the caller's `git add`.
+                let _ = super::git::add(top, &std::mem::take(&mut batch.stored), "");
+                added = Instant::now();
             }
-            let failed = job
-                .after
-                .iter()
-                .find(|d| matches!(results.get(*d), Some(Err(_))));
-            if let Some(&failed) = failed {
-                results.insert(job.key, Err(Failed::Dependency(failed)));
-                continue;
+        }
+    }
+    batch.results
+}
+
+#[derive(Default)]
+struct Batch {
+    /// Staged, not yet synced.
+    ready: Vec<(usize, Staged)>,
+    results: Results,
+    /// Folders stored and not yet `git add`ed.
+    stored: Vec<PathBuf>,
+}
+
+impl Batch {
+    fn add(&mut self, job: Job) {
+        // A dependency is stored (or has failed) before its dependent is
+        // swapped in.
+        if job
+            .after
+            .iter()
+            .any(|d| self.ready.iter().any(|(k, _)| k == d))
+        {
+            self.flush();
+        }
+        let failed = job
+            .after
+            .iter()
+            .find(|d| matches!(self.results.get(*d), Some(Err(_))));
+        match failed {
+            // Dropping the staged artifact removes it.
+            Some(&failed) => {
+                self.results
+                    .insert(job.key, Err(Failed::Dependency(failed)));
             }
-            let staged = match (job.stage)() {
-                Ok(Some(staged)) => staged,
-                Ok(None) => {
-                    results.insert(job.key, Ok(false));
-                    continue;
-                }
+            None => self.ready.push((job.key, job.staged)),
+        }
+    }
+
+    /// Syncs what is ready, swaps it in, in order, and syncs the parents.
+    fn flush(&mut self) {
+        let (keys, mut staged): (Vec<usize>, Vec<Staged>) =
+            std::mem::take(&mut self.ready).into_iter().unzip();
+        let synced = sync_all(&mut staged);
+        let mut swapped: Vec<(usize, PathBuf, Swapped)> = Vec::new();
+        for ((key, staged), synced) in keys.into_iter().zip(staged).zip(synced) {
+            let folder = staged.target().to_path_buf();
+            match synced.and_then(|()| staged.swap_in()) {
+                Ok(done) => swapped.push((key, folder, done)),
                 Err(e) => {
-                    results.insert(job.key, Err(Failed::Stage(e)));
-                    continue;
-                }
-            };
-            match staged.swap_in() {
-                Ok(swapped) => pending.push((job.key, swapped)),
-                Err(e) => {
-                    results.insert(job.key, Err(Failed::Io(e)));
+                    self.results.insert(key, Err(Failed::Io(e)));
                 }
             }
         }
-        settle(&mut pending, &mut results);
-    }
-    results
-}
-
-/// Syncs the parent folders of the `pending` swaps (each once) and records
-/// their results.
-fn settle(pending: &mut Vec<(usize, Swapped)>, results: &mut Results) {
-    let (keys, swapped): (Vec<usize>, Vec<Swapped>) = std::mem::take(pending).into_iter().unzip();
-    for (key, result) in keys.into_iter().zip(finish_all(swapped)) {
-        results.insert(key, result.map(|()| true).map_err(Failed::Io));
+        let (done, swaps): (Vec<(usize, PathBuf)>, Vec<Swapped>) = swapped
+            .into_iter()
+            .map(|(key, folder, swap)| ((key, folder), swap))
+            .unzip();
+        for ((key, folder), result) in done.into_iter().zip(finish_all(swaps)) {
+            if result.is_ok() {
+                self.stored.push(folder);
+            }
+            self.results.insert(key, result.map_err(Failed::Io));
+        }
     }
 }
 
@@ -133,40 +159,32 @@ fn settle(pending: &mut Vec<(usize, Swapped)>, results: &mut Results) {
 mod tests {
     use super::super::transaction::tests::{contents, entries, meta, stage};
     use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
 
     #[test]
     fn queued_artifacts_are_stored_and_a_failed_one_stops_its_dependents() {
         let base = tempfile::tempdir().unwrap();
         let dir = |name: &str| base.path().join("machines/alpha").join(name);
-        let dependent_staged = AtomicBool::new(false);
-        let results = std::thread::scope(|s| {
-            let committer = Committer::start(s);
-            let staged = |name: &str, value: &str| {
-                let target = dir(name);
-                let value = value.to_string();
-                move || {
-                    Ok(Some(
-                        stage(&target, &[("v", &value)]).stage(meta()).unwrap(),
-                    ))
-                }
-            };
-            committer.commit(0, vec![], staged("ca", "ca 1"));
-            committer.commit(1, vec![], || Err("cannot encrypt: no".to_string()));
-            committer.commit(2, vec![1], || {
-                dependent_staged.store(true, Ordering::SeqCst);
-                Ok(None)
-            });
-            committer.commit(3, vec![0], staged("cert", "signed by ca 1"));
-            committer.commit(4, vec![], || Ok(None));
-            committer.finish()
-        });
-        assert!(matches!(results[&0], Ok(true)));
-        assert!(matches!(&results[&1], Err(Failed::Stage(e)) if e == "cannot encrypt: no"));
+        let staged =
+            |name: &str, value: &str| stage(&dir(name), &[("v", value)]).stage(meta()).unwrap();
+        // Staged, then its folder gone: it cannot be synced.
+        let broken = stage(&base.path().join("machines/gamma/x"), &[("v", "1")])
+            .stage(meta())
+            .unwrap();
+        std::fs::remove_dir_all(base.path().join("machines/gamma")).unwrap();
+        let committer = Committer::start(None);
+        committer.commit(0, vec![], staged("ca", "ca 1"));
+        committer.commit(1, vec![], broken);
+        committer.commit(2, vec![1], staged("leaf", "made from the broken one"));
+        committer.commit(3, vec![0], staged("cert", "signed by ca 1"));
+        let results = committer.finish();
+        assert!(matches!(results[&0], Ok(())));
+        assert!(
+            matches!(results[&1], Err(Failed::Io(_))),
+            "{:?}",
+            results[&1]
+        );
         assert!(matches!(results[&2], Err(Failed::Dependency(1))));
-        assert!(!dependent_staged.load(Ordering::SeqCst), "never staged");
-        assert!(matches!(results[&3], Ok(true)));
-        assert!(matches!(results[&4], Ok(false)), "nothing to store");
+        assert!(matches!(results[&3], Ok(())));
         assert_eq!(contents(&dir("ca")), vec![("v".into(), "ca 1".into())]);
         assert_eq!(
             contents(&dir("cert")),
@@ -175,7 +193,27 @@ mod tests {
         assert_eq!(
             entries(&base.path().join("machines/alpha")),
             vec!["ca", "cert"],
-            "no staging folder left"
+            "no staging folder left, the dependent of the failed one removed"
         );
+    }
+
+    #[test]
+    fn many_waiting_artifacts_are_stored_together() {
+        let base = tempfile::tempdir().unwrap();
+        let committer = Committer::start(None);
+        for i in 0..40 {
+            let target = base.path().join(format!("machines/m{}/a{i}", i % 3));
+            let staged = stage(&target, &[("v", &i.to_string())])
+                .stage(meta())
+                .unwrap();
+            committer.commit(i, vec![], staged);
+        }
+        let results = committer.finish();
+        assert_eq!(results.len(), 40);
+        assert!(results.values().all(Result::is_ok), "{results:?}");
+        for i in 0..40 {
+            let target = base.path().join(format!("machines/m{}/a{i}", i % 3));
+            assert_eq!(contents(&target), vec![("v".into(), i.to_string())]);
+        }
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! Writing ([`Staging`]) and syncing and swapping ([`Staged`]) are separate
 //! steps, so that `generate` can do the second off its generators' path,
-//! many artifacts at a time ([`super::committer`]).
+//! many artifacts at a time ([`super::committer`]): their files synced a
+//! few at once ([`sync_all`]), each parent folder once ([`finish_all`]).
 //!
 //! Where the file system cannot exchange (some network file systems), the
 //! swap takes two renames with the old folder parked as
@@ -89,6 +90,7 @@ impl Staging {
             dir: Some(self.dir.take().expect("present until staged").keep()),
             target: self.target.clone(),
             files,
+            synced: false,
         })
     }
 
@@ -105,30 +107,71 @@ pub struct Staged {
     target: PathBuf,
     /// The names of the files in it.
     files: Vec<String>,
+    synced: bool,
 }
 
 impl Staged {
-    /// Syncs the staged files and their folder, then swaps them in as the
-    /// artifact: in one step when the file system can exchange two
-    /// folders, else with the recoverable two renames. The swap is durable
-    /// once [`Swapped::finish`] (or [`finish_all`]) has synced the parent.
+    /// The artifact folder it replaces.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Syncs the staged files and their folder (once).
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        if !self.synced {
+            let staged = self.dir.as_ref().expect("present until swapped");
+            for name in &self.files {
+                std::fs::File::open(staged.join(name))?.sync_all()?;
+            }
+            sync_dir(staged)?;
+            self.synced = true;
+        }
+        Ok(())
+    }
+
+    /// Syncs the staged files and their folder (unless [`Staged::sync`]
+    /// did), then swaps them in as the artifact: in one step when the file
+    /// system can exchange two folders, else with the recoverable two
+    /// renames. The swap is durable once [`Swapped::finish`] (or
+    /// [`finish_all`]) has synced the parent.
     pub fn swap_in(mut self) -> std::io::Result<Swapped> {
+        let synced = self.sync();
         let staged = self.dir.take().expect("present until swapped");
-        let swapped = self
-            .sync(&staged)
-            .and_then(|()| swap(&staged, &self.target, true));
+        let swapped = synced.and_then(|()| swap(&staged, &self.target, true));
         swapped.inspect_err(|_| {
             let _ = std::fs::remove_dir_all(&staged);
         })
     }
-
-    fn sync(&self, staged: &Path) -> std::io::Result<()> {
-        for name in &self.files {
-            std::fs::File::open(staged.join(name))?.sync_all()?;
-        }
-        sync_dir(staged)
-    }
 }
+
+/// Syncs every staged artifact, a few at a time: each sync mostly waits
+/// for the disk, which serves several at once. One result per artifact.
+pub fn sync_all(staged: &mut [Staged]) -> Vec<std::io::Result<()>> {
+    at_once(staged, Staged::sync)
+}
+
+/// `f` applied to every item, on up to [`AT_ONCE`] threads when there are
+/// enough items to be worth them; results in order.
+fn at_once<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
+    if items.len() < 3 {
+        return items.iter_mut().map(f).collect();
+    }
+    let size = items.len().div_ceil(AT_ONCE);
+    std::thread::scope(|s| {
+        let f = &f;
+        let threads: Vec<_> = items
+            .chunks_mut(size)
+            .map(|chunk| s.spawn(move || chunk.iter_mut().map(f).collect::<Vec<R>>()))
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a sync does not panic"))
+            .collect()
+    })
+}
+
+/// How many syncs [`at_once`] waits for together.
+const AT_ONCE: usize = 8;
 
 impl Drop for Staged {
     fn drop(&mut self) {
@@ -156,13 +199,17 @@ impl Swapped {
 /// artifacts of those it could sync (before that, a crash could keep the
 /// old name pointing to a removed folder). One result per swap, in order.
 pub fn finish_all(swapped: Vec<Swapped>) -> Vec<std::io::Result<()>> {
-    let mut synced: BTreeMap<PathBuf, Result<(), (std::io::ErrorKind, String)>> = BTreeMap::new();
+    let mut parents: Vec<PathBuf> = swapped.iter().map(|s| s.parent.clone()).collect();
+    parents.sort();
+    parents.dedup();
+    let results = at_once(&mut parents, |parent| {
+        sync_dir(parent).map_err(|e| (e.kind(), e.to_string()))
+    });
+    let synced: BTreeMap<PathBuf, _> = parents.into_iter().zip(results).collect();
     swapped
         .into_iter()
         .map(|s| {
-            synced
-                .entry(s.parent.clone())
-                .or_insert_with(|| sync_dir(&s.parent).map_err(|e| (e.kind(), e.to_string())))
+            synced[&s.parent]
                 .clone()
                 .map_err(|(kind, message)| std::io::Error::new(kind, message))?;
             if let Some(old) = s.old {
