@@ -121,7 +121,13 @@ fn the_host_is_shown_through_few_mounts_and_reads_the_same() {
         Err(_) => assert_eq!(line("bin"), "folder", "{report}"),
     }
     assert_eq!(line("prompts"), "0 read-only");
-    assert_eq!(line("work"), "/artifact/work 0 writable");
+    assert_eq!(line("work"), "/tmp/work 0 writable");
+    for scratch in ["/nix/var", "/artifact/work"] {
+        assert!(
+            !mounts.split_whitespace().any(|m| m == scratch),
+            "{scratch} is on the private /tmp, no mount of its own: {report}"
+        );
+    }
     let host = |path: &str| std::fs::read(path).unwrap_or_default();
     assert!(
         stored("ldcache").unwrap() == host("/etc/ld.so.cache"),

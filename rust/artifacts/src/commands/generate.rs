@@ -76,7 +76,9 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     // that cannot isolate its generators changes nothing.
     let sandbox = match todo.generate.is_empty() {
         true => None,
-        false => Some(Sandbox::detect(args.no_sandbox).map_err(anyhow::Error::msg)?),
+        false => Some(
+            Sandbox::detect(args.no_sandbox, todo.generate.len()).map_err(anyhow::Error::msg)?,
+        ),
     };
     interrupt::set_phase(Phase::Working);
 

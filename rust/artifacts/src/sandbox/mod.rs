@@ -10,7 +10,8 @@
 //!
 //! What it shows of the host is worked out once per run ([`view`]); what
 //! costs nothing to leave out of the host is left out (an empty `$prompts`
-//! and the working folder are the sandbox's own).
+//! and the working folder are the sandbox's own), and its scratch shares
+//! one mount (the private `/tmp`): each mount costs every generator.
 
 mod view;
 
@@ -54,8 +55,9 @@ pub struct Folders<'a> {
 
 impl Sandbox {
     /// Picks bubblewrap unless disabled (the warning says why it is off)
-    /// and prepares what it shows; the error says why that failed.
-    pub fn detect(disabled: bool) -> Result<(Sandbox, Option<String>), String> {
+    /// and prepares what it shows to a run of `generators`; the error says
+    /// why that failed.
+    pub fn detect(disabled: bool, generators: usize) -> Result<(Sandbox, Option<String>), String> {
         if disabled {
             return Ok((
                 Sandbox::None,
@@ -65,7 +67,7 @@ impl Sandbox {
         match find_in_path("bwrap") {
             Some(bwrap) => {
                 close_inherited_on_exec();
-                let view = View::prepare().map_err(|e| {
+                let view = View::prepare(generators).map_err(|e| {
                     format!("cannot prepare the sandbox's /etc in a private temporary folder: {e}\n  hint: check that $TMPDIR (or /tmp) is writable and has space; nothing was generated")
                 })?;
                 Ok((Sandbox::Bubblewrap(bwrap, view), None))
@@ -131,8 +133,15 @@ impl Sandbox {
                 push(&[&"--proc", &"/proc", &"--dev", &"/dev", &"--tmpfs", &"/tmp"]);
                 push(&[&"--ro-bind", &view.no_terminal, &"/dev/tty"]);
                 // Private scratch for Nix's tools, which open a local store
-                // (`nix-store --generate-binary-cache-key` creates /nix/var/nix).
-                push(&[&"--tmpfs", &"/nix/var"]);
+                // (`nix-store --generate-binary-cache-key` creates
+                // /nix/var/nix): on the private /tmp, no mount of its own.
+                push(&[
+                    &"--dir",
+                    &"/tmp/nix-var",
+                    &"--symlink",
+                    &"/tmp/nix-var",
+                    &"/nix/var",
+                ]);
                 if !program.starts_with("/nix/store") {
                     push(&[&"--ro-bind", &program, &program]);
                 }
@@ -153,10 +162,17 @@ impl Sandbox {
                         &inside("in"),
                     ]);
                 }
-                match folders.work {
-                    Some(work) => push(&[&"--bind", &work, &inside("work")]),
-                    None => push(&[&"--tmpfs", &inside("work")]),
-                }
+                let work = match folders.work {
+                    Some(work) => {
+                        push(&[&"--bind", &work, &inside("work")]);
+                        inside("work")
+                    }
+                    // On the private /tmp too.
+                    None => {
+                        push(&[&"--dir", &"/tmp/work"]);
+                        "/tmp/work".to_string()
+                    }
+                };
                 // The sandbox's own root (and so /etc) read-only too: only
                 // `$out`, `$in`, the working folder and the private /tmp
                 // and /nix/var are writable.
@@ -177,7 +193,7 @@ impl Sandbox {
                     &"HOME",
                     &"/homeless-shelter",
                 ]);
-                push(&[&"--setenv", &"TMPDIR", &"/tmp", &"--chdir", &inside("work")]);
+                push(&[&"--setenv", &"TMPDIR", &"/tmp", &"--chdir", &work]);
                 for (key, value) in vars {
                     push(&[&"--setenv", key, value]);
                 }

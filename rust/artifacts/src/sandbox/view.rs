@@ -4,9 +4,10 @@
 //! generator of a run, so the view is made of as few as it can be: one
 //! bind for `/etc`, prepared in a private temporary folder; links, not
 //! binds, where a host folder is a link into another one shown (merged
-//! `/usr`, NixOS's `/run/current-system`); binds only for the host folders
-//! under `/etc` that copying would cost more than binding (hundreds of
-//! links in `/etc/ssl/certs` and `/etc/alternatives`).
+//! `/usr`, NixOS's `/run/current-system`). The host folders under `/etc`
+//! (hundreds of links in `/etc/ssl/certs` and `/etc/alternatives`) are
+//! copied into it for a run of many generators and bound for a few, where
+//! copying them would cost more than binding them every time.
 
 use crate::secret_dir::SecretDir;
 use std::path::{Path, PathBuf};
@@ -87,12 +88,17 @@ pub struct View {
     pub no_terminal: PathBuf,
 }
 
+/// From this many generators on, a run copies the host folders under
+/// `/etc` rather than binding them for each.
+pub const COPY_FROM: usize = 100;
+
 impl View {
-    pub fn prepare() -> std::io::Result<View> {
+    /// The view for a run of `generators`.
+    pub fn prepare(generators: usize) -> std::io::Result<View> {
         let mut shown = system_folders();
         let mut no_terminal = PathBuf::new();
         let folder = SecretDir::filled(|dir| {
-            shown.extend(prepare_etc(&dir.join("etc"))?);
+            shown.extend(prepare_etc(&dir.join("etc"), generators >= COPY_FROM)?);
             no_terminal = dir.join("tty");
             // Dropping the listener leaves the socket file, unconnectable.
             std::os::unix::net::UnixListener::bind(&no_terminal)?;
@@ -133,13 +139,13 @@ fn system_folders() -> Vec<Shown> {
 }
 
 /// Writes the run's `/etc` into `etc`: our own files, copies of the
-/// [`HOST_ETC`] files present and empty folders where the host folders are
-/// to be bound; returns what to show: `etc` as `/etc`, then those binds.
-/// Each entry shows what binding it showed: the entry itself followed,
-/// links inside it kept as links. One resolving into the Nix store
-/// (NixOS's `/etc/static`, `/etc/ssl/certs`) is a link there instead, the
-/// store being shown.
-fn prepare_etc(etc: &Path) -> std::io::Result<Vec<Shown>> {
+/// [`HOST_ETC`] files present, and of its folders (`copy_folders`) or empty
+/// folders where they are to be bound; returns what to show: `etc` as
+/// `/etc`, then those binds. Each entry shows what binding it showed: the
+/// entry itself followed, links inside it kept as links. One resolving
+/// into the Nix store (NixOS's `/etc/static`, `/etc/ssl/certs`) is a link
+/// there instead, the store being shown.
+fn prepare_etc(etc: &Path, copy_folders: bool) -> std::io::Result<Vec<Shown>> {
     std::fs::create_dir(etc)?;
     for (name, content) in OWN_ETC {
         std::fs::write(etc.join(name), content)?;
@@ -159,6 +165,8 @@ fn prepare_etc(etc: &Path) -> std::io::Result<Vec<Shown>> {
         std::fs::create_dir_all(dest.parent().expect("under etc"))?;
         if real.starts_with("/nix/store") {
             std::os::unix::fs::symlink(&real, &dest)?;
+        } else if real.is_dir() && copy_folders {
+            copy_tree(&real, &dest)?;
         } else if real.is_dir() {
             std::fs::create_dir(&dest)?;
             shown.push(Shown::Bind {
@@ -172,13 +180,32 @@ fn prepare_etc(etc: &Path) -> std::io::Result<Vec<Shown>> {
     Ok(shown)
 }
 
+/// Copies the folder `from` as a bind shows it: files copied, links kept
+/// as links, folders recursively; anything else (sockets, devices) left out.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (source, dest) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&source)?, &dest)?;
+        } else if kind.is_dir() {
+            copy_tree(&source, &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(&source, &dest)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_etc_folder_holds_our_files_and_the_host_files_present() {
-        let view = View::prepare().unwrap();
+        let view = View::prepare(1).unwrap();
         let Some(Shown::Bind { host: etc, .. }) = view
             .shown
             .iter()
@@ -210,5 +237,59 @@ mod tests {
         assert!(tty.file_type().is_socket());
         drop(view);
         assert!(!folder.exists(), "the run's /etc goes with the view");
+    }
+
+    /// Every entry under `dir`, relative, with what it is: a link's target,
+    /// a file's content.
+    fn tree(dir: &Path) -> Vec<(PathBuf, String)> {
+        let mut found = Vec::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(folder) = todo.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let entry = entry.unwrap();
+                let kind = entry.file_type().unwrap();
+                let what = if kind.is_symlink() {
+                    format!("-> {}", std::fs::read_link(entry.path()).unwrap().display())
+                } else if kind.is_dir() {
+                    todo.push(entry.path());
+                    "folder".into()
+                } else if kind.is_file() {
+                    format!("{:?}", std::fs::read(entry.path()).unwrap())
+                } else {
+                    continue;
+                };
+                found.push((entry.path().strip_prefix(dir).unwrap().to_path_buf(), what));
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_run_of_many_generators_copies_the_host_folders_as_they_are() {
+        let view = View::prepare(COPY_FROM).unwrap();
+        let etc = match &view
+            .shown
+            .iter()
+            .find(|s| matches!(s, Shown::Bind { inside, .. } if inside.starts_with("/etc")))
+        {
+            Some(Shown::Bind { host, inside }) if inside == Path::new("/etc") => host.clone(),
+            other => panic!("/etc is bound first: {other:?}"),
+        };
+        let binds_under_etc = view
+            .shown
+            .iter()
+            .filter(|s| matches!(s, Shown::Bind { inside, .. } if inside.starts_with("/etc")))
+            .count();
+        assert_eq!(binds_under_etc, 1, "only /etc itself: {:?}", view.shown);
+        for host in HOST_ETC {
+            let Ok(real) = std::fs::canonicalize(host) else {
+                continue;
+            };
+            if real.is_dir() && !real.starts_with("/nix/store") {
+                let copy = etc.join(host.strip_prefix("/etc/").unwrap());
+                assert_eq!(tree(&copy), tree(&real), "{host}");
+            }
+        }
     }
 }
