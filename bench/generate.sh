@@ -181,6 +181,8 @@ nosandbox=$(median < "$work/nosandbox.times")
 floor_t=$(median < "$work/floor.times")
 sequence_t=$(median < "$work/sequence.times")
 ratio() { echo "scale=2; $1 / $2" | bc; }
+echo
+echo "rounds (generate / floor): $(paste -d/ "$work/ours.times" "$work/floor.times" | while IFS=/ read -r o f; do printf '%.2f/%.2f=%s ' "$o" "$f" "$(ratio "$o" "$f")"; done)"
 row() { printf '| %s | %.2f s | %s |\n' "$1" "$2" "$3"; }
 echo
 echo "| run ($total artifacts, median of $rounds) | time | vs floor |"
