@@ -31,8 +31,9 @@ export NIX_CONFIG="substituters =
 warn-dirty = false
 extra-experimental-features = nix-command flakes"
 
-# BENCH_KEEP=1 keeps the flakes (for profiling) and prints where.
-work=$(mktemp -d)
+# The flakes go in BENCH_DIR (default: $TMPDIR, else /tmp); plaintext in
+# $TMPDIR as the CLI decides. BENCH_KEEP=1 keeps the flakes and prints where.
+work=$(mktemp -d -p "${BENCH_DIR:-${TMPDIR:-/tmp}}")
 [ -n "${BENCH_KEEP:-}" ] && echo "work folder: $work"
 keys=$repo/rust/artifacts/tests/fixtures/keys
 system="$(uname -m)-linux"
@@ -109,17 +110,21 @@ make_flake "$flake" "$machines" "$artifacts" 32
 total=$((machines * artifacts))
 mapfile -t programs < <(nix eval --json "$flake#generators" | jq -r '.[]')
 
-# Every run starts from nothing and deletes nothing: a cold `generate` on a
-# fresh copy of the flake, outputs in fresh folders, all removed at the end.
-# (Deleting thousands of files just before a run would time the file
-# system's bookkeeping of them, e.g. ext4 without a journal skips recently
-# freed inodes one by one.)
+# Every timed run starts from nothing and deletes nothing: a cold
+# `generate` on a fresh copy of the flake, outputs in fresh folders, all
+# removed at the end. Deleting thousands of files just before a run would
+# time the file system's bookkeeping of them (ext4 without a journal skips
+# recently freed inodes one by one when it allocates), so each round runs
+# the floor, then `generate`, then the sequence, which follows the only
+# run that deletes (a generate removes its plaintext when it ends).
 fresh() { local copy; copy=$(mktemp -d "$work/copy-XXXXXX"); cp -a "$flake/." "$copy"; echo "$copy"; }
 trap 'rm -rf "$work" "$plain"/artifacts-bench-floor-$$-*' EXIT
 [ -n "${BENCH_KEEP:-}" ] && trap 'rm -rf "$plain"/artifacts-bench-floor-$$-*' EXIT
 
-# Untimed warm-up: builds the generators, fills the caches.
+# Untimed warm-up: builds the generators, fills the caches; then the file
+# system is left to forget what it deleted.
 "$bin" --flake "$(fresh)" generate >/dev/null 2>&1
+sleep "${BENCH_SETTLE:-35}"
 
 # The floor's jobs: one line of bwrap arguments per artifact, so xargs
 # starts bwrap directly (no shell per job). Its output folders are made in
@@ -156,32 +161,34 @@ count() { find "$1" -name "$2" -type f | wc -l; }
 echo "fleet: $machines machines x $artifacts agenix artifacts = $total generators ($(nproc) CPUs, $rounds rounds)"
 : > "$work/ours.times"; : > "$work/nosandbox.times"; : > "$work/floor.times"; : > "$work/sequence.times"
 for r in $(seq 1 "$rounds"); do
-  copy=$(fresh)
-  timed "$bin" --flake "$copy" generate >> "$work/ours.times"
-  [ "$(count "$copy/artifacts" 'key.age')" = "$total" ] || { echo "generate stored too few" >&2; exit 1; }
-
   out=$plain/artifacts-bench-floor-$$-$r
   floor_jobs "$out"
   timed floor >> "$work/floor.times"
   [ "$(count "$out" key)" = "$total" ] || { echo "the floor wrote too few" >&2; exit 1; }
 
+  copy=$(fresh)
+  timed "$bin" --flake "$copy" generate >> "$work/ours.times"
+  [ "$(count "$copy/artifacts" 'key.age')" = "$total" ] || { echo "generate stored too few" >&2; exit 1; }
+
   timed sequence "$work/sequence-$r" >> "$work/sequence.times"
   [ "$(count "$work/sequence-$r" key.age)" = "$total" ] || { echo "the sequence wrote too few" >&2; exit 1; }
-
-  timed "$bin" --flake "$(fresh)" generate --no-sandbox >> "$work/nosandbox.times"
 done
+# For comparison, once: without the sandbox.
+timed "$bin" --flake "$(fresh)" generate --no-sandbox >> "$work/nosandbox.times"
 
 ours=$(median < "$work/ours.times")
 nosandbox=$(median < "$work/nosandbox.times")
 floor_t=$(median < "$work/floor.times")
 sequence_t=$(median < "$work/sequence.times")
 ratio() { echo "scale=2; $1 / $2" | bc; }
+echo
+echo "rounds (generate / floor): $(paste -d/ "$work/ours.times" "$work/floor.times" | while IFS=/ read -r o f; do printf '%.2f/%.2f=%s ' "$o" "$f" "$(ratio "$o" "$f")"; done)"
 row() { printf '| %s | %.2f s | %s |\n' "$1" "$2" "$3"; }
 echo
 echo "| run ($total artifacts, median of $rounds) | time | vs floor |"
 echo "|---|---|---|"
 row "\`generate\`, cold" "$ours" "$(ratio "$ours" "$floor_t")×"
-row "\`generate --no-sandbox\`, cold" "$nosandbox" "$(ratio "$nosandbox" "$floor_t")×"
+row "\`generate --no-sandbox\`, cold (one run)" "$nosandbox" "$(ratio "$nosandbox" "$floor_t")×"
 row "floor: bwrap, $(nproc) at a time, no encryption" "$floor_t" "1×"
 row "generator + one \`age\` per secret, in sequence" "$sequence_t" "$(ratio "$sequence_t" "$floor_t")×"
 echo

@@ -5,7 +5,7 @@ use crate::eval::manifest::Artifact;
 use crate::interrupt;
 use crate::process::{self, human, Echo, Ended, Show};
 use crate::redact::Redactor;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Folders, Sandbox};
 use crate::secret_dir::SecretDir;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -45,15 +45,13 @@ pub struct Output {
 impl Output {
     /// The folder holding exactly the declared files.
     pub fn files(&self) -> PathBuf {
-        self.dir.path().join("out")
+        self.dir.path().to_path_buf()
     }
 
     /// An empty output to fill by other means (e.g. decrypting stored files).
     pub fn empty() -> Result<Output, String> {
         let dir = SecretDir::new()
             .map_err(|e| format!("cannot create a private temporary directory: {e}"))?;
-        std::fs::create_dir(dir.path().join("out"))
-            .map_err(|e| format!("cannot prepare a private directory: {e}"))?;
         Ok(Output { dir })
     }
 }
@@ -78,32 +76,54 @@ pub fn run(
 ) -> Result<Output, String> {
     let output = Output::empty()?;
     let out = output.files();
-    let prompts = output.dir.path().join("prompts");
-    std::fs::create_dir(&prompts)
-        .map_err(|e| format!("cannot prepare {}: {e}", prompts.display()))?;
+    // `$prompts`, `$in` and the working folder, in a private directory of
+    // their own, made only where there is something to put in them or
+    // without a sandbox (which otherwise makes empty ones itself).
+    let needs_folders = sandbox.needs_folders();
+    let scratch = match needs_folders || !answers.is_empty() || !inputs.is_empty() {
+        true => Some(
+            SecretDir::new()
+                .map_err(|e| format!("cannot create a private temporary directory: {e}"))?,
+        ),
+        false => None,
+    };
+    let folder = |name: &str, wanted: bool| -> Result<Option<PathBuf>, String> {
+        let Some(scratch) = scratch.as_ref().filter(|_| wanted) else {
+            return Ok(None);
+        };
+        let dir = scratch.path().join(name);
+        std::fs::create_dir(&dir).map_err(|e| format!("cannot prepare {name}: {e}"))?;
+        Ok(Some(dir))
+    };
+    let prompts = folder("prompts", needs_folders || !answers.is_empty())?;
     for (name, value) in answers {
+        let prompts = prompts.as_ref().expect("made for answers");
         std::fs::write(prompts.join(name), value.as_slice())
             .map_err(|e| format!("cannot write prompt {name}: {e}"))?;
     }
     // `$in/<dependency>/<file>`: copies in this private directory, so the
     // generator cannot touch the originals its dependents also read.
-    let in_dir = output.dir.path().join("in");
+    let in_dir = folder("in", !inputs.is_empty())?;
     for (name, files) in inputs {
+        let in_dir = in_dir.as_ref().expect("made for inputs");
         copy_files(files, &in_dir.join(name))
             .map_err(|e| format!("cannot prepare $in/{name}: {e}"))?;
     }
-    // The generator starts in an empty folder of its own (the sandbox
-    // binds `work` beside `out`).
-    std::fs::create_dir(output.dir.path().join("work"))
-        .map_err(|e| format!("cannot prepare a working folder: {e}"))?;
+    // The generator starts in an empty folder of its own.
+    let work = folder("work", needs_folders)?;
     let path = search_path(&artifact.runtime_inputs);
     let vars = [
         ("machine", scope),
         ("artifact", artifact.name.as_str()),
         ("PATH", path.as_str()),
     ];
-    let in_dir = (!inputs.is_empty()).then_some(in_dir.as_path());
-    let command = sandbox.command(program, &out, &prompts, in_dir, &vars);
+    let folders = Folders {
+        out: &out,
+        prompts: prompts.as_deref(),
+        inputs: in_dir.as_deref(),
+        work: work.as_deref(),
+    };
+    let command = sandbox.command(program, &folders, &vars);
     let redactor = Redactor::new(answers.iter().map(|(n, a)| (n, a.as_slice())))
         .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
     let echo = show.map(|show| Echo::new(show, &redactor));
@@ -114,13 +134,15 @@ pub fn run(
     }
     // What it wrote and may have printed too (for `--verbose`, lines were
     // shown before the files existed: only answers and inputs are known).
-    let written = crate::redact::secret_files(
-        artifact.files.iter().map(|(n, f)| (n, f.secret)),
-        &out,
-        None,
-    );
-    let redactor = redactor.and(written.iter().map(|(l, v)| (l.clone(), v.as_slice())));
-    let shown = || log.show(&redactor);
+    // Read only when the log is shown, on failure.
+    let shown = || {
+        let written = crate::redact::secret_files(
+            artifact.files.iter().map(|(n, f)| (n, f.secret)),
+            &out,
+            None,
+        );
+        log.show(&redactor.and(written.iter().map(|(l, v)| (l.clone(), v.as_slice()))))
+    };
     let Some(status) = status else {
         return Err(format!(
             "the generator did not finish within {} and was stopped{}\n  hint: make it faster or raise the limit with --timeout SECONDS; nothing was stored and earlier files are unchanged",

@@ -10,8 +10,8 @@ use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// How much of a program's output is kept for an error message: the end
 /// matters, and a program printing a gigabyte must not cost a gigabyte.
@@ -31,7 +31,8 @@ pub struct Ended {
 /// group keeps writing must not hold the run.
 const DRAIN: Duration = Duration::from_millis(300);
 
-/// How often the reader looks whether the child has ended.
+/// How often the child is looked at where the kernel cannot tell when it
+/// ends (no pidfd: Linux before 5.3).
 const TICK: Duration = Duration::from_millis(50);
 
 /// Runs `command` to the end (or `timeout`), its output kept in a [`Tail`]
@@ -45,6 +46,10 @@ const TICK: Duration = Duration::from_millis(50);
 /// this run's mark in its environment, set when there is a timeout), and the pipe is read only for what is already in it
 /// ([`DRAIN`]). In the sandbox, bwrap's own PID namespace
 /// (`--unshare-all`, `--die-with-parent`) takes every descendant with it.
+///
+/// The calling thread does all of it, waiting on the pipe and on the child
+/// (a pidfd) at once: a run starts hundreds of children, and threads of
+/// their own for reading and timing each would cost more than the wait.
 pub fn run(
     mut command: Command,
     timeout: Option<Duration>,
@@ -68,26 +73,125 @@ pub fn run(
     drop(command); // closes our ends of the pipe, so the log ends with the child
     let pid = child.id();
     let _guard = ChildGuard::register(pid);
-    let ended = AtomicBool::new(false);
-    let (status, log) = std::thread::scope(|s| {
-        let log = s.spawn(|| Tail::read_until(reader, echo, &ended));
-        let status = wait(&mut child, timeout);
-        // Whatever it left running in its process group goes too. Past
-        // the timeout or on an interrupt, so does whatever escaped the
-        // group but still carries the mark; a child that ended by itself
-        // may have started a daemon meant to outlive it (gpg-agent,
-        // BACKEND_GUIDE.md).
-        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
-        if matches!(status, Ok(None)) || crate::interrupt::interrupted() {
-            kill_marked(&mark);
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut watch = Watch::new(reader, pid, echo);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
         }
-        ended.store(true, Ordering::SeqCst);
-        (status, log.join().unwrap_or_default())
-    });
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left == Some(Duration::ZERO) {
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            child.wait()?;
+            break None;
+        }
+        watch.until_child_ends(left);
+    };
+    // Whatever it left running in its process group goes too. Past the
+    // timeout or on an interrupt, so does whatever escaped the group but
+    // still carries the mark; a child that ended by itself may have
+    // started a daemon meant to outlive it (gpg-agent, BACKEND_GUIDE.md).
+    unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+    if status.is_none() || crate::interrupt::interrupted() {
+        kill_marked(&mark);
+    }
     Ok(Ended {
-        status: status?,
-        log,
+        status,
+        log: watch.drain(),
     })
+}
+
+/// The child's output pipe and the child itself, watched together.
+struct Watch<'a> {
+    reader: Option<std::io::PipeReader>,
+    /// Readable once the child has exited; `None` without pidfds.
+    pidfd: Option<std::os::fd::OwnedFd>,
+    tail: Tail,
+    echo: Option<Echo<'a>>,
+    chunk: Vec<u8>,
+}
+
+impl<'a> Watch<'a> {
+    fn new(reader: std::io::PipeReader, pid: u32, echo: Option<Echo<'a>>) -> Watch<'a> {
+        Watch {
+            reader: Some(reader),
+            pidfd: pidfd(pid),
+            tail: Tail::default(),
+            echo,
+            chunk: vec![0; 16 * 1024],
+        }
+    }
+
+    /// Reads what comes until the child may have ended or `left` passed.
+    fn until_child_ends(&mut self, left: Option<Duration>) {
+        let wait = match (&self.pidfd, left) {
+            (None, left) => Some(left.map_or(TICK, |l| l.min(TICK))),
+            (Some(_), left) => left,
+        };
+        self.poll(wait, true);
+    }
+
+    /// Reads what is already in the pipe, until its end or [`DRAIN`]
+    /// passed: whoever still holds it then does not hold the run.
+    fn drain(mut self) -> Tail {
+        let until = Instant::now() + DRAIN;
+        while self.reader.is_some() {
+            let left = until.saturating_duration_since(Instant::now());
+            // Only what is there now: nothing more means done.
+            if left.is_zero() || !self.poll(Some(Duration::ZERO), false) {
+                break;
+            }
+        }
+        if let Some(echo) = &mut self.echo {
+            echo.flush();
+        }
+        self.tail
+    }
+
+    /// Polls the pipe (and, with `child`, the pidfd) for at most `wait`
+    /// (`None`: without end), reading once if the pipe is ready; whether
+    /// it was.
+    fn poll(&mut self, wait: Option<Duration>, child: bool) -> bool {
+        let mut fds = Vec::with_capacity(2);
+        if let Some(reader) = &self.reader {
+            fds.push(libc::pollfd {
+                fd: reader.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        if let Some(pidfd) = self.pidfd.as_ref().filter(|_| child) {
+            fds.push(libc::pollfd {
+                fd: pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let millis = wait.map_or(-1, |w| w.as_millis().min(i32::MAX as u128) as i32);
+        // SAFETY: valid pollfds for descriptors we own.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis) };
+        let pipe_ready = self.reader.is_some() && ready > 0 && fds[0].revents != 0;
+        if pipe_ready {
+            let read = self.reader.as_mut().map(|r| r.read(&mut self.chunk));
+            match read {
+                Some(Ok(n)) if n > 0 => self.tail.push(&self.chunk[..n], &mut self.echo),
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // The end, or a pipe that cannot be read: no more output.
+                _ => self.reader = None,
+            }
+        }
+        pipe_ready
+    }
+}
+
+/// A descriptor that becomes readable when the process `pid` (our child,
+/// not yet waited for) exits; `None` where the kernel has none.
+fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    // SAFETY: on success it is a descriptor nothing else owns.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// The environment variable marking every process of one run, so that
@@ -137,30 +241,6 @@ fn kill_marked(mark: &str) {
     }
 }
 
-/// Waits for `child`; `None` when `timeout` passed first (it was killed).
-fn wait(
-    child: &mut std::process::Child,
-    timeout: Option<Duration>,
-) -> std::io::Result<Option<std::process::ExitStatus>> {
-    let Some(timeout) = timeout else {
-        return child.wait().map(Some);
-    };
-    let pid = child.id() as i32;
-    let (done, finished) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        let expired =
-            finished.recv_timeout(timeout) == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
-        if expired {
-            unsafe { libc::kill(-pid, libc::SIGKILL) };
-        }
-        expired
-    });
-    let status = child.wait();
-    drop(done);
-    let expired = watchdog.join().unwrap_or(false);
-    status.map(|s| (!expired).then_some(s))
-}
-
 /// `90 s`, `30 min`: a duration for a message.
 pub fn human(d: Duration) -> String {
     match d.as_secs() {
@@ -177,70 +257,18 @@ pub struct Tail {
 }
 
 impl Tail {
-    /// Reads the pipe until its end, or until `ended` is set and what is
-    /// already in it has been read (at most for [`DRAIN`]): whoever still
-    /// holds it then does not hold the run.
-    fn read_until(mut reader: std::io::PipeReader, echo: Option<Echo>, ended: &AtomicBool) -> Tail {
-        let fd = reader.as_raw_fd();
-        let mut drain_until: Option<std::time::Instant> = None;
-        let next = |buf: &mut [u8]| -> Option<usize> {
-            loop {
-                if drain_until.is_none() && ended.load(Ordering::SeqCst) {
-                    drain_until = Some(std::time::Instant::now() + DRAIN);
-                }
-                let waiting = match drain_until {
-                    Some(deadline) if std::time::Instant::now() >= deadline => return None,
-                    // Draining: only what is there now.
-                    Some(_) => 0,
-                    None => TICK.as_millis() as i32,
-                };
-                let mut poll = libc::pollfd {
-                    fd,
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                // SAFETY: one valid pollfd for a descriptor we own.
-                let ready = unsafe { libc::poll(&mut poll, 1, waiting) };
-                if ready > 0 {
-                    // Readable or hung up: read returns data or the end.
-                    return reader.read(buf).ok();
-                }
-                if ready < 0
-                    && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
-                {
-                    return None;
-                }
-                if ready == 0 && drain_until.is_some() {
-                    return None; // nothing more is there
-                }
-            }
-        };
-        Tail::read_with(next, echo)
-    }
-
-    /// Keeps the tail of what `next` reads (`None` or 0: the end) and
-    /// shows every line to `echo`.
-    fn read_with(mut next: impl FnMut(&mut [u8]) -> Option<usize>, mut echo: Option<Echo>) -> Tail {
-        let mut tail = Tail::default();
-        let mut chunk = vec![0; 16 * 1024];
-        while let Some(n) = next(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            if let Some(echo) = &mut echo {
-                echo.feed(&chunk[..n]);
-            }
-            tail.bytes.extend_from_slice(&chunk[..n]);
-            if tail.bytes.len() > 2 * LOG_KEEP {
-                let cut = tail.bytes.len() - LOG_KEEP;
-                tail.bytes.drain(..cut);
-                tail.dropped += cut as u64;
-            }
+    /// Keeps `bytes` (only the end of everything pushed) and shows every
+    /// line to `echo`.
+    fn push(&mut self, bytes: &[u8], echo: &mut Option<Echo>) {
+        if let Some(echo) = echo {
+            echo.feed(bytes);
         }
-        if let Some(echo) = &mut echo {
-            echo.flush();
+        self.bytes.extend_from_slice(bytes);
+        if self.bytes.len() > 2 * LOG_KEEP {
+            let cut = self.bytes.len() - LOG_KEEP;
+            self.bytes.drain(..cut);
+            self.dropped += cut as u64;
         }
-        tail
     }
 
     /// The last lines, redacted, shortened and indented for an error message.

@@ -30,6 +30,13 @@ pub struct SecretDir {
 
 impl SecretDir {
     pub fn new() -> std::io::Result<SecretDir> {
+        SecretDir::filled(|_| Ok(()))
+    }
+
+    /// A private directory that `fill` fills before an interrupt can
+    /// remove it: one that arrives meanwhile waits, then removes it whole
+    /// (removing a folder while it is being filled can fail).
+    pub fn filled(fill: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<SecretDir> {
         static ON_QUIT: std::sync::Once = std::sync::Once::new();
         ON_QUIT.call_once(|| crate::interrupt::on_quit(remove_all_now));
         let mut dirs = LIVE_DIRS.lock().unwrap_or_else(|e| e.into_inner());
@@ -41,6 +48,7 @@ impl SecretDir {
             .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(base())?;
+        fill(dir.path())?;
         dirs.push(dir.path().to_path_buf());
         Ok(SecretDir { dir: Some(dir) })
     }

@@ -250,14 +250,16 @@ fn no_plaintext_is_left_after_a_failed_run() {
 
 #[test]
 fn the_private_directory_is_mode_0700() {
-    // Without the sandbox $out is the host path, so its parent is the
-    // private directory itself.
-    let f = Fixture::new(&vault(r#"stat -c %a "$(dirname "$out")" > "$out/secret""#));
+    // Without the sandbox $out and $prompts are the host paths: $out is a
+    // private directory itself, the prompts' folder lies in one.
+    let f = Fixture::new(&vault(
+        r#"stat -c %a "$out" "$(dirname "$prompts")" > "$out/secret""#,
+    ));
     f.run_with_stdin(&generate(&["--no-sandbox"]), b"unused")
         .ok();
     assert_eq!(
         f.age_decrypt("machines/alpha/vault/secret.age", "alpha"),
-        b"700\n"
+        b"700\n700\n"
     );
 }
 

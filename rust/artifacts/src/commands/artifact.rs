@@ -7,7 +7,7 @@ use crate::identities::Identities;
 use crate::plan::Node;
 use crate::redact::Redactor;
 use crate::store::meta::Origin;
-use crate::store::Staging;
+use crate::store::{Staged, Staging};
 use std::fs::File;
 use std::path::Path;
 
@@ -18,12 +18,30 @@ use std::path::Path;
 /// switch knows where the values are. `origin` is recorded with them: new
 /// for generated values, the stored one for re-encrypted values.
 pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> Result<(), String> {
+    match stage(node, files, redactor, origin)? {
+        None => Ok(()),
+        Some(staged) => staged
+            .swap_in()
+            .and_then(|swapped| swapped.finish())
+            .map_err(|e| not_stored(node, &e)),
+    }
+}
+
+/// What [`write`] does up to the swap: the artifact written whole beside
+/// its folder, to be synced and swapped in (`None`: a passthrough section
+/// stores nothing).
+pub fn stage(
+    node: &Node,
+    files: &Path,
+    redactor: &Redactor,
+    origin: Origin,
+) -> Result<Option<Staged>, String> {
     refuse_links(node)?;
     // A passthrough section stores nothing, not even metadata: the
     // generator's checked output is all there is (BACKEND_GUIDE.md).
     if let Some(script) = node.backend.as_script() {
         if script.passthrough(crate::backend::script::Context::of(node.scope.kind)) {
-            return Ok(());
+            return Ok(None);
         }
     }
     let mut staging = Staging::new(&node.dir).map_err(|e| {
@@ -61,8 +79,14 @@ pub fn write(node: &Node, files: &Path, redactor: &Redactor, origin: Origin) -> 
         return Err("interrupted before it was stored".into());
     }
     staging
-        .commit(node.meta().with_origin(origin))
-        .map_err(|e| format!("cannot store into {}: {e}\n  hint: check permissions and free space of the flake's artifacts folder", node.dir.display()))
+        .stage(node.meta().with_origin(origin))
+        .map(Some)
+        .map_err(|e| not_stored(node, &e))
+}
+
+/// Why `node` could not be stored, and what to do.
+pub fn not_stored(node: &Node, e: &std::io::Error) -> String {
+    format!("cannot store into {}: {e}\n  hint: check permissions and free space of the flake's artifacts folder", node.dir.display())
 }
 
 /// Refuses to write where a symbolic link lies on the way to (or at) the

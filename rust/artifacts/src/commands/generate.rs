@@ -12,6 +12,7 @@ use crate::plan::{Node, Plan};
 use crate::progress::{Outcome, Progress};
 use crate::prompts::{self, Answers, Given, Typed};
 use crate::sandbox::Sandbox;
+use crate::store::committer::{Committer, Failed};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,14 +73,21 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         Ok(answers) => answers,
         Err(code) => return Ok(code),
     };
+    // The sandbox's /etc is prepared before anything is written: a run
+    // that cannot isolate its generators changes nothing.
+    let sandbox = match todo.generate.is_empty() {
+        true => None,
+        false => Some(
+            Sandbox::detect(args.no_sandbox, todo.generate.len()).map_err(anyhow::Error::msg)?,
+        ),
+    };
     interrupt::set_phase(Phase::Working);
 
     let stored = Mutex::new(Vec::new());
     readback.restore_all(plan, &todo, &stored, &mut summary);
     work::record_all(plan, &todo, &stored, &mut summary);
-    if !todo.generate.is_empty() {
+    if let Some((sandbox, warning)) = sandbox {
         let programs = programs(&runnable, ctx.build_error.as_deref());
-        let (sandbox, warning) = Sandbox::detect(args.no_sandbox);
         if let Some(warning) = warning {
             eprintln!("warning: {warning}");
         }
@@ -87,17 +95,20 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
+        let committer = Committer::start(flake.git.as_ref().map(|g| g.top.clone()));
         let run = Run {
             plan,
             programs: &programs,
             answers: &answers,
             sandbox: &sandbox,
             timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
-            stored: &stored,
+            committer: &committer,
             readback: &readback,
             progress: &Progress::new(todo.generate.len()),
         };
-        for outcome in run.in_order(&todo.generate, jobs).into_values() {
+        let mut outcomes = run.in_order(&todo.generate, jobs);
+        stored_by(committer, plan, &stored, &mut outcomes);
+        for outcome in outcomes.into_values() {
             match outcome {
                 Outcome::Stored => summary.generated += 1,
                 Outcome::Failed(_) => summary.failed += 1,
@@ -200,8 +211,8 @@ struct Run<'a> {
     answers: &'a Answers,
     sandbox: &'a Sandbox,
     timeout: Option<Duration>,
-    /// Artifact folders stored so far, to `git add` whatever happens next.
-    stored: &'a Mutex<Vec<PathBuf>>,
+    /// Stores what the generators made.
+    committer: &'a Committer,
     /// Dependencies read back from the store.
     readback: &'a Readback,
     progress: &'a Progress,
@@ -285,7 +296,7 @@ impl Run<'_> {
             let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
             s.running -= 1;
             if let Some((output, generation)) = output {
-                s.outputs.insert(i, Arc::new(output));
+                s.outputs.insert(i, output);
                 s.generations.insert(i, generation);
             }
             for &d in node.dependents.iter().filter(|d| todo.contains(d)) {
@@ -335,7 +346,7 @@ impl Run<'_> {
         node: &Node,
         inputs: &[(String, Arc<Output>)],
         made_from: BTreeMap<String, String>,
-    ) -> Result<(Output, String), String> {
+    ) -> Result<(Arc<Output>, String), String> {
         if let Some(missing) = node.depends_on.iter().find(|d| {
             !inputs
                 .iter()
@@ -388,15 +399,50 @@ impl Run<'_> {
             .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
-        crate::commands::artifact::write(node, &output.files(), &redactor, origin)?;
-        // A passthrough stored nothing: no folder for git to add.
-        if node.status != crate::plan::Status::Passthrough {
-            self.stored
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(node.dir.clone());
+        // Written here, synced and swapped in by the committer after its
+        // dependencies; a passthrough stores nothing.
+        if let Some(staged) =
+            crate::commands::artifact::stage(node, &output.files(), &redactor, origin)?
+        {
+            self.committer
+                .commit(index, node.depends_on.clone(), staged);
         }
-        Ok((output, generation))
+        Ok((Arc::new(output), generation))
+    }
+}
+
+/// Waits for the committer: adds what it stored to `stored` (to `git add`
+/// whatever happens next) and what it could not store to the failures.
+fn stored_by(
+    committer: Committer,
+    plan: &Plan,
+    stored: &Mutex<Vec<PathBuf>>,
+    outcomes: &mut BTreeMap<usize, Outcome>,
+) {
+    let mut stored = stored.lock().unwrap_or_else(|e| e.into_inner());
+    for (i, done) in committer.finish() {
+        let node = &plan.nodes[i];
+        let why = match done {
+            Ok(()) => {
+                stored.push(node.dir.clone());
+                continue;
+            }
+            Err(Failed::Io(e)) => crate::commands::artifact::not_stored(node, &e),
+            Err(Failed::Dependency(d)) => format!(
+                "not stored: its dependency {} could not be stored",
+                plan.nodes[d].label()
+            ),
+        };
+        eprintln!(
+            "error: {}, artifact {}: {why}",
+            node.scope, node.artifact.name
+        );
+        // Failing because the run was interrupted is not a failure of its own.
+        let outcome = match interrupt::interrupted() {
+            true => Outcome::Interrupted { started: true },
+            false => Outcome::Failed(why),
+        };
+        outcomes.insert(i, outcome);
     }
 }
 

@@ -2,7 +2,13 @@
 //! written into a staging folder beside it (`.artifacts-new~<artifact>~…`),
 //! synced, then swapped with the artifact's folder by one
 //! `renameat2(RENAME_EXCHANGE)`: every reader, and every interrupted run,
-//! sees the whole old artifact or the whole new one.
+//! sees the whole old artifact or the whole new one. The swap counts once
+//! the parent folder is synced; only then is the old artifact removed.
+//!
+//! Writing ([`Staging`]) and syncing and swapping ([`Staged`]) are separate
+//! steps, so that `generate` can do the second off its generators' path,
+//! many artifacts at a time ([`super::committer`]): their files synced a
+//! few at once ([`sync_all`]), each parent folder once ([`finish_all`]).
 //!
 //! Where the file system cannot exchange (some network file systems), the
 //! swap takes two renames with the old folder parked as
@@ -54,8 +60,8 @@ impl Staging {
         self.dir.as_ref().expect("present until commit").path()
     }
 
-    /// Writes the stored file `name` with what `fill` writes, synced, and
-    /// records its digest.
+    /// Writes the stored file `name` with what `fill` writes and records its
+    /// digest; it is synced with the rest before the swap.
     pub fn add(
         &mut self,
         name: &str,
@@ -67,43 +73,174 @@ impl Staging {
         let mut hashing = Hashing::new(std::io::BufWriter::new(file));
         fill(&mut hashing)?;
         let (buffered, digest) = hashing.finish();
-        let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
+        drop(buffered.into_inner().map_err(|e| io(e.into_error()))?);
         self.digests.insert(name.to_string(), digest);
         Ok(())
     }
 
-    /// Writes `meta` (with the digests of the added files) and swaps the
-    /// staged folder in as the artifact.
-    pub fn commit(mut self, mut meta: Meta) -> std::io::Result<()> {
+    /// Writes `meta` (with the digests of the added files): the artifact
+    /// is staged whole, to be synced and swapped in.
+    pub fn stage(mut self, mut meta: Meta) -> std::io::Result<Staged> {
         meta.files = std::mem::take(&mut self.digests);
         let json = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
-        let meta_path = self.path().join(META_FILE);
-        let mut file = std::fs::File::create(&meta_path)?;
-        file.write_all(&json)?;
-        file.sync_all()?;
-        sync_dir(self.path())?;
-        let staged = self.dir.take().expect("present until commit").keep();
-        swap_in(&staged, &self.target, true).inspect_err(|_| {
+        std::fs::write(self.path().join(META_FILE), json)?;
+        let mut files: Vec<String> = meta.files.into_keys().collect();
+        files.push(META_FILE.to_string());
+        Ok(Staged {
+            dir: Some(self.dir.take().expect("present until staged").keep()),
+            target: self.target.clone(),
+            files,
+            synced: false,
+        })
+    }
+
+    /// Stages `meta` and swaps the artifact in, durably.
+    pub fn commit(self, meta: Meta) -> std::io::Result<()> {
+        self.stage(meta)?.swap_in()?.finish()
+    }
+}
+
+/// An artifact written whole beside its folder; dropped before
+/// [`Staged::swap_in`], it vanishes and the stored artifact is untouched.
+pub struct Staged {
+    dir: Option<PathBuf>,
+    target: PathBuf,
+    /// The names of the files in it.
+    files: Vec<String>,
+    synced: bool,
+}
+
+impl Staged {
+    /// The artifact folder it replaces.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Syncs the staged files and their folder (once).
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        if !self.synced {
+            let staged = self.dir.as_ref().expect("present until swapped");
+            for name in &self.files {
+                std::fs::File::open(staged.join(name))?.sync_all()?;
+            }
+            sync_dir(staged)?;
+            self.synced = true;
+        }
+        Ok(())
+    }
+
+    /// Syncs the staged files and their folder (unless [`Staged::sync`]
+    /// did), then swaps them in as the artifact: in one step when the file
+    /// system can exchange two folders, else with the recoverable two
+    /// renames. The swap is durable once [`Swapped::finish`] (or
+    /// [`finish_all`]) has synced the parent.
+    pub fn swap_in(mut self) -> std::io::Result<Swapped> {
+        let synced = self.sync();
+        let staged = self.dir.take().expect("present until swapped");
+        let swapped = synced.and_then(|()| swap(&staged, &self.target, true));
+        swapped.inspect_err(|_| {
             let _ = std::fs::remove_dir_all(&staged);
         })
     }
 }
 
+/// Syncs every staged artifact, a few at a time: each sync mostly waits
+/// for the disk, which serves several at once. One result per artifact.
+pub fn sync_all(staged: &mut [Staged]) -> Vec<std::io::Result<()>> {
+    at_once(staged, Staged::sync)
+}
+
+/// `f` applied to every item, on up to [`AT_ONCE`] threads when there are
+/// enough items to be worth them; results in order.
+fn at_once<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
+    if items.len() < 3 {
+        return items.iter_mut().map(f).collect();
+    }
+    let size = items.len().div_ceil(AT_ONCE);
+    std::thread::scope(|s| {
+        let f = &f;
+        let threads: Vec<_> = items
+            .chunks_mut(size)
+            .map(|chunk| s.spawn(move || chunk.iter_mut().map(f).collect::<Vec<R>>()))
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a sync does not panic"))
+            .collect()
+    })
+}
+
+/// How many syncs [`at_once`] waits for together.
+const AT_ONCE: usize = 8;
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// An artifact swapped in, not yet durable: its parent folder is still to
+/// be synced, and the replaced artifact (if any) to be removed.
+pub struct Swapped {
+    parent: PathBuf,
+    /// Where the replaced artifact now is.
+    old: Option<PathBuf>,
+}
+
+impl Swapped {
+    pub fn finish(self) -> std::io::Result<()> {
+        finish_all(vec![self]).pop().expect("one result per swap")
+    }
+}
+
+/// Syncs every parent folder of `swapped` once, then removes the replaced
+/// artifacts of those it could sync (before that, a crash could keep the
+/// old name pointing to a removed folder). One result per swap, in order.
+pub fn finish_all(swapped: Vec<Swapped>) -> Vec<std::io::Result<()>> {
+    let mut parents: Vec<PathBuf> = swapped.iter().map(|s| s.parent.clone()).collect();
+    parents.sort();
+    parents.dedup();
+    let results = at_once(&mut parents, |parent| {
+        sync_dir(parent).map_err(|e| (e.kind(), e.to_string()))
+    });
+    let synced: BTreeMap<PathBuf, _> = parents.into_iter().zip(results).collect();
+    swapped
+        .into_iter()
+        .map(|s| {
+            synced[&s.parent]
+                .clone()
+                .map_err(|(kind, message)| std::io::Error::new(kind, message))?;
+            if let Some(old) = s.old {
+                // Stored either way: what is left is a staging or parked
+                // folder, which the next run's [`recover`] removes.
+                let _ = std::fs::remove_dir_all(old);
+            }
+            Ok(())
+        })
+        .collect()
+}
+
 /// Moves the folder `staged` to `target`, replacing any folder there in one
 /// step when `exchange` is possible, else with the recoverable two renames.
-fn swap_in(staged: &Path, target: &Path, try_exchange: bool) -> std::io::Result<()> {
-    let parent = target.parent().expect("artifact folders have a parent");
+fn swap(staged: &Path, target: &Path, try_exchange: bool) -> std::io::Result<Swapped> {
+    let parent = target
+        .parent()
+        .expect("artifact folders have a parent")
+        .to_path_buf();
     if std::fs::symlink_metadata(target).is_err() {
         std::fs::rename(staged, target)?;
-        return sync_dir(parent);
+        return Ok(Swapped { parent, old: None });
     }
     if try_exchange {
         match exchange(staged, target) {
+            // `staged` now holds the old artifact.
             Ok(()) => {
-                sync_dir(parent)?;
-                // `staged` now holds the old artifact.
-                return std::fs::remove_dir_all(staged);
+                return Ok(Swapped {
+                    parent,
+                    old: Some(staged.to_path_buf()),
+                })
             }
             Err(e) if !unsupported(&e) => return Err(e),
             Err(_) => {}
@@ -112,12 +249,14 @@ fn swap_in(staged: &Path, target: &Path, try_exchange: bool) -> std::io::Result<
     let name = target.file_name().expect("named").to_string_lossy();
     let parked = tempfile::Builder::new()
         .prefix(&format!("{OLD}{name}~"))
-        .tempdir_in(parent)?
+        .tempdir_in(&parent)?
         .keep();
     std::fs::rename(target, &parked)?;
     std::fs::rename(staged, target)?;
-    sync_dir(parent)?;
-    std::fs::remove_dir_all(&parked)
+    Ok(Swapped {
+        parent,
+        old: Some(parked),
+    })
 }
 
 fn unsupported(e: &std::io::Error) -> bool {
@@ -249,10 +388,10 @@ pub fn is_temporary(name: &OsStr) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn meta() -> Meta {
+    pub(in crate::store) fn meta() -> Meta {
         Meta {
             version: super::super::meta::META_VERSION,
             backend: "agenix".into(),
@@ -267,7 +406,7 @@ mod tests {
         }
     }
 
-    fn stage(target: &Path, files: &[(&str, &str)]) -> Staging {
+    pub(in crate::store) fn stage(target: &Path, files: &[(&str, &str)]) -> Staging {
         let mut staging = Staging::new(target).unwrap();
         for (name, content) in files {
             staging
@@ -279,7 +418,7 @@ mod tests {
         staging
     }
 
-    fn contents(dir: &Path) -> Vec<(String, String)> {
+    pub(in crate::store) fn contents(dir: &Path) -> Vec<(String, String)> {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| {
@@ -295,7 +434,7 @@ mod tests {
         files
     }
 
-    fn entries(dir: &Path) -> Vec<String> {
+    pub(in crate::store) fn entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -354,6 +493,22 @@ mod tests {
     }
 
     #[test]
+    fn a_staged_artifact_dropped_before_its_swap_leaves_the_old_one() {
+        let base = tempfile::tempdir().unwrap();
+        let target = base.path().join("machines/alpha/key");
+        stage(&target, &[("a", "old")]).commit(meta()).unwrap();
+        let staged = stage(&target, &[("a", "new")]).stage(meta()).unwrap();
+        assert_eq!(
+            entries(target.parent().unwrap()).len(),
+            2,
+            "staged beside it"
+        );
+        drop(staged);
+        assert_eq!(contents(&target), vec![("a".into(), "old".into())]);
+        assert_eq!(entries(target.parent().unwrap()), vec!["key"]);
+    }
+
+    #[test]
     fn the_two_rename_swap_works_and_recovers_when_cut_in_the_middle() {
         let base = tempfile::tempdir().unwrap();
         let target = base.path().join("machines/alpha/key");
@@ -362,7 +517,7 @@ mod tests {
         // The fallback path, whole.
         let mut staging = stage(&target, &[("a", "new")]);
         let staged = staging.dir.take().unwrap().keep();
-        swap_in(&staged, &target, false).unwrap();
+        swap(&staged, &target, false).unwrap().finish().unwrap();
         assert_eq!(contents(&target), vec![("a".into(), "new".into())]);
         assert_eq!(entries(target.parent().unwrap()), vec!["key"]);
 
