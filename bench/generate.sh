@@ -103,8 +103,13 @@ peak() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # Plaintext goes where the CLI puts it (secret_dir.rs): $TMPDIR, else the
-# runtime folder, else /tmp; the floor's outputs go there too.
-plain=${TMPDIR:-${XDG_RUNTIME_DIR:-/tmp}}
+# runtime folder, else /dev/shm if it is a tmpfs, else /tmp; the floor's
+# outputs go there too.
+plain=${TMPDIR:-${XDG_RUNTIME_DIR:-}}
+if [ -z "$plain" ]; then
+  plain=/tmp
+  [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && plain=/dev/shm
+fi
 flake=$work/flake
 make_flake "$flake" "$machines" "$artifacts" 32
 total=$((machines * artifacts))

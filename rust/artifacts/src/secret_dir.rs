@@ -10,7 +10,9 @@ static LIVE_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 const PREFIX: &str = "artifacts-";
 
 /// The base for temporary directories: `$TMPDIR`, else the user's runtime
-/// directory (a tmpfs, so plaintext never reaches a disk), else `/tmp`.
+/// directory, else `/dev/shm`, else `/tmp`. The two in the middle are
+/// tmpfs, so plaintext never reaches a disk (a deleted file's blocks
+/// linger there); `pass` picks `/dev/shm` for the same reason.
 fn base() -> PathBuf {
     if let Some(dir) = std::env::var_os("TMPDIR") {
         return PathBuf::from(dir);
@@ -20,7 +22,26 @@ fn base() -> PathBuf {
             return PathBuf::from(dir);
         }
     }
+    let shm = Path::new("/dev/shm");
+    if in_memory(shm) {
+        return shm.to_path_buf();
+    }
     std::env::temp_dir()
+}
+
+/// Whether `dir` is a folder of a tmpfs (`/dev/shm` may be missing, or a
+/// plain folder in a container).
+fn in_memory(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let mut fs = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: `path` is a NUL-terminated string and `fs` is written by
+    // statfs before it is read, only on success.
+    let filled = unsafe { libc::statfs(path.as_ptr(), fs.as_mut_ptr()) } == 0;
+    // SAFETY: statfs succeeded, so `fs` is initialised.
+    filled && unsafe { fs.assume_init() }.f_type == libc::TMPFS_MAGIC
 }
 
 /// A private directory, removed on drop.
