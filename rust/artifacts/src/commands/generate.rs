@@ -4,6 +4,7 @@
 //! what only needs new recipients; `git add` everything stored, also when
 //! interrupted or when other artifacts failed.
 
+use super::artifact;
 use super::work::{self, Readback, Work};
 use crate::cli::GenerateArgs;
 use crate::generate::{self, Output};
@@ -95,19 +96,24 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let committer = Committer::start(flake.git.as_ref().map(|g| g.top.clone()));
-        let run = Run {
-            plan,
-            programs: &programs,
-            answers: &answers,
-            sandbox: &sandbox,
-            timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
-            committer: &committer,
-            readback: &readback,
-            progress: &Progress::new(todo.generate.len()),
-        };
-        let mut outcomes = run.in_order(&todo.generate, jobs);
-        stored_by(committer, plan, &stored, &mut outcomes);
+        let progress = Progress::new(todo.generate.len());
+        let mut outcomes = std::thread::scope(|scope| {
+            let committer = Committer::start(scope, flake.git.as_ref().map(|g| g.top.clone()));
+            let run = Run {
+                plan,
+                programs: &programs,
+                answers: &answers,
+                sandbox: &sandbox,
+                timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
+                committer: &committer,
+                readback: &readback,
+                progress: &progress,
+            };
+            let outcomes = run.in_order(&todo.generate, jobs);
+            (outcomes, committer.finish())
+        });
+        stored_by(outcomes.1, plan, &stored, &mut outcomes.0);
+        let outcomes = outcomes.0;
         for outcome in outcomes.into_values() {
             match outcome {
                 Outcome::Stored => summary.generated += 1,
@@ -205,14 +211,14 @@ fn programs(
 }
 
 /// What every worker shares.
-struct Run<'a> {
-    plan: &'a Plan,
+struct Run<'a, 's> {
+    plan: &'s Plan,
     programs: &'a BTreeMap<usize, Result<PathBuf, String>>,
     answers: &'a Answers,
     sandbox: &'a Sandbox,
     timeout: Option<Duration>,
     /// Stores what the generators made.
-    committer: &'a Committer,
+    committer: &'a Committer<'s>,
     /// Dependencies read back from the store.
     readback: &'a Readback,
     progress: &'a Progress,
@@ -232,7 +238,7 @@ struct Schedule {
     results: BTreeMap<usize, Outcome>,
 }
 
-impl Run<'_> {
+impl<'s> Run<'_, 's> {
     /// Runs `todo` on `jobs` threads in dependency order; results by node.
     fn in_order(&self, todo: &BTreeSet<usize>, jobs: usize) -> BTreeMap<usize, Outcome> {
         let mut schedule = Schedule::default();
@@ -399,35 +405,46 @@ impl Run<'_> {
             .and(read_back.iter().map(|(l, v)| (l.clone(), v.as_slice())));
         let origin = crate::store::meta::Origin::new(made_from);
         let generation = origin.generation.clone().expect("new origins have one");
-        // Written here, synced and swapped in by the committer after its
-        // dependencies; a passthrough stores nothing.
-        if let Some(staged) =
-            crate::commands::artifact::stage(node, &output.files(), &redactor, origin)?
-        {
-            self.committer
-                .commit(index, node.depends_on.clone(), staged);
+        let output = Arc::new(output);
+        let after = node.depends_on.clone();
+        if node.backend.as_script().is_some() {
+            // A script backend's `serialize` runs here, its failure this
+            // generator's; a passthrough stores nothing.
+            if let Some(staged) = artifact::stage(node, &output.files(), &redactor, origin)? {
+                self.committer
+                    .commit(index, after, move || Ok(Some(staged)));
+            }
+        } else {
+            // Encrypted, written, synced and swapped in by the committer,
+            // after its dependencies, while this slot runs the next one.
+            let files = Arc::clone(&output);
+            let node: &'s Node = &self.plan.nodes[index];
+            self.committer.commit(index, after, move || {
+                artifact::stage(node, &files.files(), &redactor, origin)
+            });
         }
-        Ok((Arc::new(output), generation))
+        Ok((output, generation))
     }
 }
 
 /// Waits for the committer: adds what it stored to `stored` (to `git add`
 /// whatever happens next) and what it could not store to the failures.
 fn stored_by(
-    committer: Committer,
+    results: crate::store::committer::Results,
     plan: &Plan,
     stored: &Mutex<Vec<PathBuf>>,
     outcomes: &mut BTreeMap<usize, Outcome>,
 ) {
     let mut stored = stored.lock().unwrap_or_else(|e| e.into_inner());
-    for (i, done) in committer.finish() {
+    for (i, done) in results {
         let node = &plan.nodes[i];
         let why = match done {
             Ok(()) => {
                 stored.push(node.dir.clone());
                 continue;
             }
-            Err(Failed::Io(e)) => crate::commands::artifact::not_stored(node, &e),
+            Err(Failed::Stage(why)) => why,
+            Err(Failed::Io(e)) => artifact::not_stored(node, &e),
             Err(Failed::Dependency(d)) => format!(
                 "not stored: its dependency {} could not be stored",
                 plan.nodes[d].label()
