@@ -188,6 +188,19 @@ fn a_descriptor_the_caller_left_open_does_not_reach_the_generator() {
 /// without a terminal.
 #[test]
 fn a_generator_cannot_reach_the_callers_terminal() {
+    assert_eq!(tty_probe(true), "unreachable\n");
+}
+
+/// Without a terminal (CI, cron), the sandbox does not hide `/dev/tty`
+/// (a mount fewer per generator): there is none to reach.
+#[test]
+fn without_a_terminal_there_is_none_to_reach() {
+    assert_eq!(tty_probe(false), "unreachable\n");
+}
+
+/// What a generator finds opening `/dev/tty`, the CLI run in a session of
+/// its own, with a new pseudo-terminal as its terminal or without one.
+fn tty_probe(with_terminal: bool) -> String {
     use std::os::unix::process::CommandExt;
     let f = Fixture::new(
         r#"
@@ -219,7 +232,9 @@ fn a_generator_cannot_reach_the_callers_terminal() {
     // SAFETY: setsid and ioctl are async-signal-safe.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::setsid() < 0 || libc::ioctl(follower, libc::TIOCSCTTY, 0) < 0 {
+            if libc::setsid() < 0
+                || (with_terminal && libc::ioctl(follower, libc::TIOCSCTTY, 0) < 0)
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -235,6 +250,5 @@ fn a_generator_cannot_reach_the_callers_terminal() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let tty = std::fs::read_to_string(f.stored("machines/alpha/probe/tty")).unwrap();
-    assert_eq!(tty, "unreachable\n");
+    std::fs::read_to_string(f.stored("machines/alpha/probe/tty")).unwrap()
 }

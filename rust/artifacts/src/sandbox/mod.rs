@@ -131,7 +131,9 @@ impl Sandbox {
                     }
                 }
                 push(&[&"--proc", &"/proc", &"--dev", &"/dev", &"--tmpfs", &"/tmp"]);
-                push(&[&"--ro-bind", &view.no_terminal, &"/dev/tty"]);
+                if let Some(no_terminal) = &view.no_terminal {
+                    push(&[&"--ro-bind", no_terminal, &"/dev/tty"]);
+                }
                 // Private scratch for Nix's tools, which open a local store
                 // (`nix-store --generate-binary-cache-key` creates
                 // /nix/var/nix): on the private /tmp, no mount of its own.

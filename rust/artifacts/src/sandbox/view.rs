@@ -85,7 +85,10 @@ pub struct View {
     /// could push keystrokes into the user's shell with TIOCSTI), and a
     /// session of its own (`bwrap --new-session`) costs every generator a
     /// new scheduling group where the kernel makes one per session.
-    pub no_terminal: PathBuf,
+    /// `None` when the CLI itself has no terminal (CI, cron, a pipe):
+    /// `/dev/tty` then fails to open in the sandbox as it does here, and
+    /// every generator is spared a mount.
+    pub no_terminal: Option<PathBuf>,
 }
 
 /// From this many generators on, a run copies the host folders under
@@ -96,12 +99,15 @@ impl View {
     /// The view for a run of `generators`.
     pub fn prepare(generators: usize) -> std::io::Result<View> {
         let mut shown = system_folders();
-        let mut no_terminal = PathBuf::new();
+        let mut no_terminal = None;
         let folder = SecretDir::filled(|dir| {
             shown.extend(prepare_etc(&dir.join("etc"), generators >= COPY_FROM)?);
-            no_terminal = dir.join("tty");
-            // Dropping the listener leaves the socket file, unconnectable.
-            std::os::unix::net::UnixListener::bind(&no_terminal)?;
+            if std::fs::File::open("/dev/tty").is_ok() {
+                let socket = dir.join("tty");
+                // Dropping the listener leaves the socket file, unconnectable.
+                std::os::unix::net::UnixListener::bind(&socket)?;
+                no_terminal = Some(socket);
+            }
             Ok(())
         })?;
         Ok(View {
@@ -232,9 +238,15 @@ mod tests {
             }
         }
         let folder = etc.parent().unwrap().to_path_buf();
-        let tty = std::fs::symlink_metadata(&view.no_terminal).unwrap();
-        use std::os::unix::fs::FileTypeExt;
-        assert!(tty.file_type().is_socket());
+        // Tests run with or without a terminal: the socket is there
+        // exactly when there is one to hide.
+        let terminal = std::fs::File::open("/dev/tty").is_ok();
+        assert_eq!(view.no_terminal.is_some(), terminal);
+        if let Some(socket) = &view.no_terminal {
+            use std::os::unix::fs::FileTypeExt;
+            let tty = std::fs::symlink_metadata(socket).unwrap();
+            assert!(tty.file_type().is_socket());
+        }
         drop(view);
         assert!(!folder.exists(), "the run's /etc goes with the view");
     }
