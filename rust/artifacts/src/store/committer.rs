@@ -48,6 +48,13 @@ struct Job<T> {
 const ADD_EVERY: usize = 250;
 const ADD_AFTER: Duration = Duration::from_secs(4);
 
+/// How long, and up to how many artifacts, a batch gathers before it is
+/// synced and swapped in. Dependents never wait for it (they read their
+/// inputs from the generator's output), and an interrupted run stores what
+/// was gathered before it stops.
+const GATHER: Duration = Duration::from_millis(100);
+const GATHER_MOST: usize = 128;
+
 pub struct Committer<'scope> {
     queue: Option<Sender<Job<Stage<'scope>>>>,
     thread: Option<ScopedJoinHandle<'scope, Results>>,
@@ -105,10 +112,16 @@ impl<'scope> Committer<'scope> {
 fn run(jobs: Receiver<Job<Result<Staged, String>>>, git: Option<PathBuf>) -> Results {
     let mut batch = Batch::default();
     let mut added = Instant::now();
-    // Block for the first job, then take whatever else is already waiting.
+    // Block for the first job, then gather more for a short while: a
+    // large batch is synced in one go (see `transaction::sync_all`).
     while let Ok(first) = jobs.recv() {
-        for job in std::iter::once(first).chain(jobs.try_iter()) {
-            batch.add(job);
+        let until = Instant::now() + GATHER;
+        batch.add(first);
+        while batch.ready.len() < GATHER_MOST {
+            match jobs.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                Ok(job) => batch.add(job),
+                Err(_) => break,
+            }
         }
         batch.flush();
         if let Some(top) = &git {

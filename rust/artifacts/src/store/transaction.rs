@@ -146,8 +146,44 @@ impl Staged {
 
 /// Syncs every staged artifact, a few at a time: each sync mostly waits
 /// for the disk, which serves several at once. One result per artifact.
+/// A large batch is synced with one `syncfs` per file system instead of a
+/// sync per file and folder; if that fails, file by file.
 pub fn sync_all(staged: &mut [Staged]) -> Vec<std::io::Result<()>> {
+    let dirs: Vec<&Path> = staged.iter().filter_map(|s| s.dir.as_deref()).collect();
+    if staged.len() >= WHOLE_FROM && sync_file_systems(&dirs).is_ok() {
+        for one in staged.iter_mut() {
+            one.synced = true;
+        }
+        return staged.iter().map(|_| Ok(())).collect();
+    }
     at_once(staged, Staged::sync)
+}
+
+/// From this many artifacts on, a batch is synced file system by file
+/// system: a few thousand syncs of small files cost more than flushing
+/// everything once (which also flushes what others wrote there meanwhile,
+/// so small batches keep to their own files).
+const WHOLE_FROM: usize = 16;
+
+/// `syncfs` on the file system of each of `paths` (once per device):
+/// everything written there so far is on disk when it returns.
+fn sync_file_systems(paths: &[&Path]) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::io::AsRawFd;
+    let mut done = Vec::new();
+    for path in paths {
+        let folder = std::fs::File::open(path)?;
+        let device = folder.metadata()?.dev();
+        if done.contains(&device) {
+            continue;
+        }
+        // SAFETY: syncfs takes an open descriptor, which `folder` holds.
+        if unsafe { libc::syncfs(folder.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        done.push(device);
+    }
+    Ok(())
 }
 
 /// `f` applied to every item, on up to [`AT_ONCE`] threads when there are
@@ -202,9 +238,14 @@ pub fn finish_all(swapped: Vec<Swapped>) -> Vec<std::io::Result<()>> {
     let mut parents: Vec<PathBuf> = swapped.iter().map(|s| s.parent.clone()).collect();
     parents.sort();
     parents.dedup();
-    let results = at_once(&mut parents, |parent| {
-        sync_dir(parent).map_err(|e| (e.kind(), e.to_string()))
-    });
+    let whole = swapped.len() >= WHOLE_FROM
+        && sync_file_systems(&parents.iter().map(PathBuf::as_path).collect::<Vec<_>>()).is_ok();
+    let results = match whole {
+        true => parents.iter().map(|_| Ok(())).collect(),
+        false => at_once(&mut parents, |parent| {
+            sync_dir(parent).map_err(|e| (e.kind(), e.to_string()))
+        }),
+    };
     let synced: BTreeMap<PathBuf, _> = parents.into_iter().zip(results).collect();
     swapped
         .into_iter()
