@@ -18,15 +18,7 @@ const FLAKE: &str = r#"
       default.backend = "@BACKEND@";
       store = {
         ca = ca // { files = ca.files // { key.deploy = false; }; };
-        server = {
-          files.key = { };
-          files.cert.secret = false;
-          dependencies = [ "ca" ];
-          generator = gen "server" ''
-            openssl req -newkey ed25519 -nodes -keyout $out/key -out csr -subj "/CN=server" 2>/dev/null
-            openssl x509 -req -in csr -CA $in/ca/cert -CAkey $in/ca/key -CAcreateserial -out $out/cert -days 30 2>/dev/null
-          '';
-        };
+        inherit server;
       };
     };
 "#;
@@ -136,6 +128,30 @@ fn age_decrypt(f: &Fixture, identity: &Path, stored: &str) -> Result<Vec<u8>, St
         true => Ok(out.stdout),
         false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
     }
+}
+
+/// The reference sops (3.10 and later run age plugins) opening `stored`
+/// with the plugin `identity` as its key file.
+fn sops_decrypt(f: &Fixture, identity: &Path, stored: &str) -> Vec<u8> {
+    let out = Command::new("sops")
+        .args([
+            "decrypt",
+            "--input-type",
+            "binary",
+            "--output-type",
+            "binary",
+        ])
+        .arg(f.stored(stored))
+        .env("PATH", path_with_plugin(f))
+        .env("SOPS_AGE_KEY_FILE", identity)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 fn openssl_verifies(f: &Fixture) {
@@ -409,32 +425,13 @@ fn sops_nix_wraps_the_data_key_for_the_plugin_and_sops_opens_it() {
         artifacts_sops::recipients(&stored).unwrap(),
         vec![recipient.clone()]
     );
-    // The reference sops (3.10 and later run age plugins) with the plugin
-    // identity as its key file.
-    let out = Command::new("sops")
-        .args([
-            "decrypt",
-            "--input-type",
-            "binary",
-            "--output-type",
-            "binary",
-        ])
-        .arg(f.stored("machines/alpha/ca/key.sops"))
-        .env("PATH", path_with_plugin(&f))
-        .env("SOPS_AGE_KEY_FILE", &identity)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let decrypted = sops_decrypt(&f, &identity, "machines/alpha/ca/key.sops");
     let shown = run(&mut cli(
         &f,
         &["show", "alpha/ca/key", "--identity", id(&identity)],
     ))
     .ok();
-    assert_eq!(shown.0.stdout, out.stdout);
+    assert_eq!(shown.0.stdout, decrypted);
     // A deployed file: the machine (sops-nix, host key) and the admin.
     assert_eq!(
         f.sops_decrypt("machines/alpha/server/key.sops", "alpha"),
@@ -554,23 +551,5 @@ fn a_plugin_recipient_as_a_machines_public_key() {
     run(&mut cli(&f, &["generate"])).ok();
     let env = age_decrypt(&f, &tpm, "machines/alpha/attic/env.age").unwrap();
     assert!(env.starts_with(b"TOKEN="));
-    let out = Command::new("sops")
-        .args([
-            "decrypt",
-            "--input-type",
-            "binary",
-            "--output-type",
-            "binary",
-        ])
-        .arg(f.stored("machines/beta/attic/env.sops"))
-        .env("PATH", path_with_plugin(&f))
-        .env("SOPS_AGE_KEY_FILE", &tpm)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.starts_with(b"TOKEN="));
+    assert!(sops_decrypt(&f, &tpm, "machines/beta/attic/env.sops").starts_with(b"TOKEN="));
 }

@@ -10,16 +10,7 @@ use serde_json::Value;
 const FLEET: &str = r#"
     nixosConfigurations.alpha = machine "alpha" {
       ca = ca // { rotateAfter = "90d"; };
-      server = {
-        files.key = { };
-        files.cert.secret = false;
-        dependencies = [ "ca" ];
-        rotateAfter = "7d";
-        generator = gen "server" ''
-          openssl req -newkey ed25519 -nodes -keyout $out/key -out csr -subj "/CN=server" 2>/dev/null
-          openssl x509 -req -in csr -CA $in/ca/cert -CAkey $in/ca/key -CAcreateserial -out $out/cert -days 30 2>/dev/null
-        '';
-      };
+      server = server // { rotateAfter = "7d"; };
       token = {
         files.token = { };
         rotateAfter = "30d";

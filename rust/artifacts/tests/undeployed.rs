@@ -11,15 +11,7 @@ const CA: &str = r#"
       @ADMINS@
       store = {
         ca = ca // { files = ca.files // { key.deploy = @DEPLOY@; }; };
-        server = {
-          files.key = { };
-          files.cert.secret = false;
-          dependencies = [ "ca" ];
-          generator = gen "server" ''
-            openssl req -newkey ed25519 -nodes -keyout $out/key -out csr -subj "/CN=server" 2>/dev/null
-            openssl x509 -req -in csr -CA $in/ca/cert -CAkey $in/ca/key -CAcreateserial -out $out/cert -days 30 2>/dev/null
-          '';
-        };
+        inherit server;
       };
     };
 "#;

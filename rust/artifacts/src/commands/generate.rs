@@ -97,7 +97,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
         let progress = Progress::new(todo.generate.len());
-        let mut outcomes = std::thread::scope(|scope| {
+        let (mut outcomes, committed) = std::thread::scope(|scope| {
             let committer = Committer::start(scope, flake.git.as_ref().map(|g| g.top.clone()));
             let run = Run {
                 plan,
@@ -112,8 +112,7 @@ pub fn run(flake: &str, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             let outcomes = run.in_order(&todo.generate, jobs);
             (outcomes, committer.finish())
         });
-        stored_by(outcomes.1, plan, &stored, &mut outcomes.0);
-        let outcomes = outcomes.0;
+        stored_by(committed, plan, &stored, &mut outcomes);
         for outcome in outcomes.into_values() {
             match outcome {
                 Outcome::Stored => summary.generated += 1,

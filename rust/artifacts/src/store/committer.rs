@@ -69,10 +69,9 @@ impl<'scope> Committer<'scope> {
         let (to_commit, staged) = channel();
         scope.spawn(move || {
             for Job { key, after, what } in handed {
-                let what = match what() {
-                    Ok(None) => continue,
-                    Ok(Some(staged)) => Ok(staged),
-                    Err(why) => Err(why),
+                // Nothing to store: no result either.
+                let Some(what) = what().transpose() else {
+                    continue;
                 };
                 // The committer ends only when this queue closes.
                 let _ = to_commit.send(Job { key, after, what });

@@ -149,8 +149,9 @@ impl Staged {
 /// A large batch is synced with one `syncfs` per file system instead of a
 /// sync per file and folder; if that fails, file by file.
 pub fn sync_all(staged: &mut [Staged]) -> Vec<std::io::Result<()>> {
-    let dirs: Vec<&Path> = staged.iter().filter_map(|s| s.dir.as_deref()).collect();
-    if staged.len() >= WHOLE_FROM && sync_file_systems(&dirs).is_ok() {
+    let whole = staged.len() >= WHOLE_FROM
+        && sync_file_systems(staged.iter().filter_map(|s| s.dir.as_deref())).is_ok();
+    if whole {
         for one in staged.iter_mut() {
             one.synced = true;
         }
@@ -167,16 +168,16 @@ const WHOLE_FROM: usize = 16;
 
 /// `syncfs` on the file system of each of `paths` (once per device):
 /// everything written there so far is on disk when it returns.
-fn sync_file_systems(paths: &[&Path]) -> std::io::Result<()> {
+fn sync_file_systems<'a>(paths: impl IntoIterator<Item = &'a Path>) -> std::io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     use std::os::unix::io::AsRawFd;
     let mut done = Vec::new();
     for path in paths {
-        let folder = std::fs::File::open(path)?;
-        let device = folder.metadata()?.dev();
+        let device = std::fs::metadata(path)?.dev();
         if done.contains(&device) {
             continue;
         }
+        let folder = std::fs::File::open(path)?;
         // SAFETY: syncfs takes an open descriptor, which `folder` holds.
         if unsafe { libc::syncfs(folder.as_raw_fd()) } != 0 {
             return Err(std::io::Error::last_os_error());
@@ -239,7 +240,7 @@ pub fn finish_all(swapped: Vec<Swapped>) -> Vec<std::io::Result<()>> {
     parents.sort();
     parents.dedup();
     let whole = swapped.len() >= WHOLE_FROM
-        && sync_file_systems(&parents.iter().map(PathBuf::as_path).collect::<Vec<_>>()).is_ok();
+        && sync_file_systems(parents.iter().map(PathBuf::as_path)).is_ok();
     let results = match whole {
         true => parents.iter().map(|_| Ok(())).collect(),
         false => at_once(&mut parents, |parent| {

@@ -20,6 +20,7 @@ const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
 /// - `machine NAME STORE` / `machineWith NAME ATTRS`: a stand-in NixOS machine
 /// - `test`, `attic`: the announcement's two artifacts
 /// - `ca`: a self-signed CA made with openssl (`key`, public `cert`)
+/// - `server`: a certificate signed by the dependency `ca` (`key`, public `cert`)
 const PRELUDE: &str = r#"
   lib = import ./lib;
   key = name: builtins.readFile (./keys + "/${name}_ed25519.pub");
@@ -41,6 +42,15 @@ const PRELUDE: &str = r#"
     files.cert.secret = false;
     generator = gen "ca" ''
       openssl req -x509 -newkey ed25519 -nodes -keyout $out/key -out $out/cert -subj "/CN=Test CA" -days 30 2>/dev/null
+    '';
+  };
+  server = {
+    files.key = { };
+    files.cert.secret = false;
+    dependencies = [ "ca" ];
+    generator = gen "server" ''
+      openssl req -newkey ed25519 -nodes -keyout $out/key -out csr -subj "/CN=server" 2>/dev/null
+      openssl x509 -req -in csr -CA $in/ca/cert -CAkey $in/ca/key -CAcreateserial -out $out/cert -days 30 2>/dev/null
     '';
   };
   attic = {
